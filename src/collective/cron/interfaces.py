@@ -1,0 +1,246 @@
+# -*- coding: utf-8 -*-
+"""Every interface of collective.cron: models, components, events, registry.
+
+Each part of the machinery is looked up through the component architecture,
+so an integrator can replace one (the job system, the persistence of the
+crontab, the log store) by registering an adapter for a more specific
+interface or in an overrides.zcml.
+"""
+from collective.cron import _
+from zope import schema
+from zope.interface import Attribute
+from zope.interface import Interface
+from zope.interface.interfaces import IObjectEvent
+from zope.publisher.interfaces.browser import IDefaultBrowserLayer
+
+
+MANAGE_PERMISSION = "collective.cron.ManageCrons"
+
+
+class ICollectiveCronLayer(IDefaultBrowserLayer):
+    """Browser layer, active once the add-on is installed in a site."""
+
+
+# --------------------------------------------------------------------------
+# Registry (record names are those of collective.cron 2.x: keep them)
+# --------------------------------------------------------------------------
+
+
+class IRegistryCrontab(Interface):
+    """The crontab as stored in plone.app.registry.
+
+    Registered without a prefix, so the records are called
+    ``collective.cron.interfaces.IRegistryCrontab.activated`` and
+    ``collective.cron.interfaces.IRegistryCrontab.crontab`` as in 2.x.
+    """
+
+    activated = schema.Bool(
+        title=_(u"Crontab activated"),
+        description=_(u"Global switch: when off, no cron of this site runs."),
+        default=True,
+        required=False,
+    )
+
+    crontab = schema.List(
+        title=_(u"Crons"),
+        description=_(u"One JSON object per cron."),
+        value_type=schema.Text(title=_(u"Cron")),
+        default=[],
+        missing_value=[],
+        required=False,
+    )
+
+
+# --------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------
+
+
+class ILog(Interface):
+    """The record of one run (or non-run) of a cron."""
+
+    date = Attribute("When the entry was written (aware UTC datetime)")
+    status = Attribute("One of NOTRUN, FAILURE, WARN, OK (integers, as in 2.x)")
+    messages = Attribute("List of text")
+    started = Attribute("When the run started (aware UTC) or None")
+    duration = Attribute("Seconds the run took (float) or None")
+    trigger = Attribute("'schedule', 'manual' or 'catch-up'")
+    instance = Attribute("Identifier of the process that ran the job")
+    scheduled = Attribute("The occurrence this entry is about (aware UTC)")
+    detail = Attribute("Longer text, the traceback of a failure")
+
+    def dump():
+        """A JSON-compatible dict."""
+
+
+class ICron(Interface):
+    """One periodic job of a crontab."""
+
+    uid = Attribute("Stable identifier")
+    name = Attribute("Name of the IJobRunner adapter to run")
+    activated = Attribute("Whether the cron runs")
+    periodicity = Attribute("Cron expression (5 fields or @alias)")
+    timezone = Attribute("IANA timezone name the periodicity is read in")
+    user = Attribute("User id the job runs as, or empty for a system user")
+    environ = Attribute("Dict of parameters given to the runner")
+    logs_limit = Attribute("How many logs are kept")
+    description = Attribute("Text for people")
+    missed = Attribute("Missed-run policy: 'run_once' or 'skip'")
+    crontab = Attribute("The crontab this cron belongs to, or None")
+    logs = Attribute("Logs of this cron, oldest first")
+    next = Attribute("Next occurrence (aware UTC) or None")
+
+    def dump():
+        """A JSON-compatible dict (with the logs)."""
+
+
+class ICrontab(Interface):
+    """The collection of the crons of one site."""
+
+    crons = Attribute("Ordered dict uid -> ICron")
+    activated = Attribute("Global switch")
+    manager = Attribute("The ICrontabRegistryManager that persists it")
+
+    def save():
+        """Persist the crontab and fire IModifiedCrontabEvent."""
+
+    def save_cron(cron):
+        """Add or replace one cron, then save."""
+
+    def dump():
+        """A JSON-compatible dict."""
+
+
+# --------------------------------------------------------------------------
+# Components
+# --------------------------------------------------------------------------
+
+
+class ICrontabRegistryManager(Interface):
+    """Persistence of a crontab (adapts ICrontab)."""
+
+    activated = Attribute("Global switch as stored")
+    cronsettings = Attribute("The registry proxy for IRegistryCrontab")
+    crons = Attribute("The stored list of JSON strings")
+    read_only = Attribute("When true, writes and synchronisation are no-ops")
+
+    def save():
+        """Write the adapted crontab."""
+
+
+class ILogStore(Interface):
+    """Bounded per-cron log storage, written in O(1) per run (adapts a site)."""
+
+    def append(uid, log, limit=None):
+        """Add a log (ILog) for cron ``uid``; keep at most ``limit`` logs."""
+
+    def logs(uid):
+        """Logs of cron ``uid``, oldest first."""
+
+    def last(uid):
+        """The newest log of cron ``uid`` or None."""
+
+    def count(uid):
+        """How many logs cron ``uid`` has."""
+
+    def clear(uid=None):
+        """Forget the logs of cron ``uid`` or of every cron."""
+
+    def remove(uid, index):
+        """Forget one log by its position (0 is the oldest)."""
+
+    def trim(uid, limit):
+        """Keep the ``limit`` newest logs."""
+
+
+class ICrontabManager(Interface):
+    """Makes the job queue match a crontab (adapts site and crontab)."""
+
+    def synchronize():
+        """Remove jobs of gone or inactive crons, schedule missing ones."""
+
+
+class ICronManager(Interface):
+    """Queue presence and manual runs of one cron (adapts site and cron)."""
+
+    def register_job(force=False):
+        """Queue the next occurrence of the cron."""
+
+    def remove_jobs():
+        """Remove every queued job of the cron."""
+
+    def run_now():
+        """Queue an immediate run that does not move the schedule."""
+
+
+class IQueueManager(Interface):
+    """The job system: the only component that knows the engine (adapts a site)."""
+
+    def register_job(cron_uid, when, trigger="schedule"):
+        """Queue a run of a cron for ``when`` (aware UTC); returns a job id."""
+
+    def remove_job(job_id):
+        """Remove one queued job."""
+
+    def remove_jobs(cron_uid):
+        """Remove every queued job of a cron."""
+
+    def jobs(cron_uid=None):
+        """Queued jobs of this site (dicts: id, uid, when, trigger, status)."""
+
+    def job_status(job_id):
+        """'pending', 'running', 'finished' or None."""
+
+    def state():
+        """Engine state for people: engine, queue, worker, reachable, error."""
+
+
+class IJobRunner(Interface):
+    """What a cron does: a named adapter on (site, cron), name = cron.name."""
+
+    def run():
+        """Do the work.
+
+        Return nothing for an OK log, or a text / list of texts for a WARN
+        log with these messages; raise for a FAILURE log.
+        """
+
+
+# --------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------
+
+
+class IModifiedCrontabEvent(Interface):
+    """A crontab was saved."""
+
+    crontab = Attribute("The crontab")
+
+
+class ICrontabSynchronisationEvent(IObjectEvent):
+    """The queue of a site must match its crontab (object is the site)."""
+
+    crontab = Attribute("The crontab")
+
+
+class IServerRestartEvent(IObjectEvent):
+    """The process started: restore the queue of a site (object is the site)."""
+
+
+class ICronJobEvent(IObjectEvent):
+    """Something happened to a run of a cron (object is the site)."""
+
+    cron = Attribute("The cron")
+    log = Attribute("The log of the run, when there is one")
+
+
+class IStartedCronJobEvent(ICronJobEvent):
+    """A cron job starts."""
+
+
+class IFinishedCronJobEvent(ICronJobEvent):
+    """A cron job finished (whatever its status)."""
+
+
+class IFailedCronJobEvent(ICronJobEvent):
+    """A cron job raised an error."""
