@@ -1,0 +1,73 @@
+# collective.cron development tasks (GNU make).
+#
+#   make test [ENV=py311-plone60] [TEST_ARGS="-t test_models"]
+#   make test-all          every env, then one summary line per env
+#   make run [ENV=...]     a Plone site with collective.cron on 127.0.0.1:8080
+#   make test-buildout     build test-6.0.x.cfg with buildout and run its bin/test
+#   make versions          regenerate versions-*.cfg from constraints/
+#   make clean
+#
+# Envs live in .envs/ENV; scripts/mkenv.sh makes them and the stamp file
+# .envs/ENV/.installed makes them be brought up to date whenever setup.py or
+# their constraints change.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ENV ?= py311-plone60
+ENVS := py27-plone52 py38-plone52 py311-plone60 py313-plone62
+TEST_ARGS ?=
+VENV := .envs/$(ENV)
+
+constraints_py27-plone52 := constraints/plone-5.2-py27.txt
+constraints_py38-plone52 := constraints/plone-5.2.txt constraints/build-py38.txt
+constraints_py311-plone60 := constraints/plone-6.0.txt constraints/build.txt
+constraints_py313-plone62 := constraints/plone-6.2.txt constraints/build.txt
+
+BUILDOUT_VENV := .envs/buildout-6.0
+BUILDOUT_PYTHON ?= 3.11
+
+.PHONY: help test test-all run test-buildout versions clean
+
+help:
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+
+.SECONDEXPANSION:
+.envs/%/.installed: setup.py constraints/extras.txt scripts/mkenv.sh $$(constraints_$$*)
+	bash scripts/mkenv.sh $*
+
+test: $(VENV)/.installed
+	$(VENV)/bin/zope-testrunner --test-path=src -s collective.cron $(TEST_ARGS)
+
+test-all:
+	bash scripts/test-all.sh $(ENVS)
+
+instance/etc/zope.conf: | $(VENV)/.installed
+	$(VENV)/bin/mkwsgiinstance -d instance -u admin:admin
+
+run: $(VENV)/.installed instance/etc/zope.conf
+	$(VENV)/bin/zconsole run instance/etc/zope.conf scripts/create_site.py
+	COLLECTIVE_CRON_WORKER=on $(VENV)/bin/runwsgi instance/etc/zope.ini
+
+# pip 24.2 still applies PIP_CONSTRAINT to its isolated builds.
+$(BUILDOUT_VENV)/.installed: constraints/build.txt
+	rm -rf $(BUILDOUT_VENV)
+	uv venv -q --python-preference only-system --python $(BUILDOUT_PYTHON) $(BUILDOUT_VENV)
+	uv pip install -q --python $(BUILDOUT_VENV)/bin/python \
+		pip==24.2 zc.buildout==3.1.0 setuptools==74.0.0 wheel==0.44.0
+	touch $@
+
+test-buildout: $(BUILDOUT_VENV)/.installed
+	$(BUILDOUT_VENV)/bin/python scripts/versions_cfg.py --check
+	PIP_CONSTRAINT=$(CURDIR)/constraints/build.txt \
+		$(BUILDOUT_VENV)/bin/buildout -N -c test-6.0.x.cfg
+	bin/test
+
+versions: $(BUILDOUT_VENV)/.installed
+	$(BUILDOUT_VENV)/bin/python scripts/versions_cfg.py
+
+clean:
+	rm -rf .envs bin parts develop-eggs eggs .installed.cfg .mr.developer.cfg
+	rm -rf src/*.egg-info
+	find src -name '*.pyc' -delete -o -name __pycache__ -prune -exec rm -rf {} +

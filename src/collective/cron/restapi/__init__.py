@@ -1,0 +1,2 @@
+# -*- coding: utf-8 -*-
+"""plone.restapi services of collective.cron: the ``@crons`` endpoint."""

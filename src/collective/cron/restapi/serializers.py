@@ -1,0 +1,230 @@
+# -*- coding: utf-8 -*-
+"""JSON forms of the crontab, its crons and their logs.
+
+Small adapters in plone.restapi's style, so that an add-on can replace one
+(``ISerializeToJson`` / ``ISerializeToJsonSummary`` on the model and the
+request)::
+
+    serializer = getMultiAdapter((cron, request), ISerializeToJson)
+    data = serializer()
+"""
+
+from collective.cron import clock
+from collective.cron import logger
+from collective.cron import periodicity
+from collective.cron.crontab import STATUS_NAMES
+from collective.cron.interfaces import ICron
+from collective.cron.interfaces import ICrontab
+from collective.cron.interfaces import ILog
+from collective.cron.interfaces import IQueueManager
+from plone.restapi.batching import HypermediaBatch
+from plone.restapi.interfaces import ISerializeToJson
+from plone.restapi.interfaces import ISerializeToJsonSummary
+from six.moves.urllib.parse import quote
+from ZODB.POSException import ConflictError
+from zope.component import adapter
+from zope.component import getMultiAdapter
+from zope.component import queryAdapter
+from zope.component.hooks import getSite
+from zope.interface import implementer
+from zope.publisher.interfaces import IRequest
+
+import six
+
+SERVICE = "@crons"
+NEXT_RUNS = 5
+NO_JOB_SYSTEM = (
+    "No job system is available for this site: crons are saved but do not "
+    "run. Check the collective.cron section of zope.conf and the event log."
+)
+
+
+def crons_url(site=None):
+    """URL of the ``@crons`` endpoint of ``site`` (default: current site)."""
+    site = site if site is not None else getSite()
+    return "%s/%s" % (site.absolute_url(), SERVICE)
+
+
+def cron_url(cron, site=None):
+    if site is None and cron.crontab is not None:
+        site = getattr(cron.crontab, "site", None)
+    return "%s/%s" % (crons_url(site), quote_segment(cron.uid))
+
+
+def quote_segment(text):
+    """``text`` quoted for one URL path segment (UTF-8 on both Pythons)."""
+    if isinstance(text, six.text_type) and six.PY2:
+        text = text.encode("utf-8")
+    return quote(text, safe="")
+
+
+def status_name(log):
+    return STATUS_NAMES.get(log.status, six.text_type(log.status)) if log else None
+
+
+def request_language(request):
+    language = request.get("LANGUAGE", None) or "en"
+    return language.split("-")[0]
+
+
+def engine_state(site):
+    """The job system's state for people (``IQueueManager.state()``).
+
+    Never raises: without a job system, or when asking it fails, the state
+    says so (``available`` false, or ``reachable`` false with ``error``).
+    """
+    unavailable = {
+        "available": False,
+        "engine": None,
+        "queue": None,
+        "worker": False,
+        "reachable": False,
+        "error": NO_JOB_SYSTEM,
+        "heartbeat": None,
+    }
+    queue = queryAdapter(site, IQueueManager)
+    if queue is None:
+        return unavailable
+    try:
+        state = dict(queue.state())
+    except ConflictError:
+        raise
+    except Exception as error:
+        logger.exception("Cannot read the state of the job system")
+        state = dict(unavailable, error=u"%s: %s" % (type(error).__name__, error))
+        state["available"] = True
+        return state
+    heartbeat = state.get("heartbeat")
+    state["heartbeat"] = clock.to_iso(heartbeat) if heartbeat is not None else None
+    state["available"] = bool(state.get("engine"))
+    for key in ("engine", "queue", "worker", "reachable", "error"):
+        state.setdefault(key, None)
+    return state
+
+
+@implementer(ISerializeToJson)
+@adapter(ILog, IRequest)
+class SerializeLogToJson(object):
+    """One log: times as ISO 8601 UTC, the status by its name."""
+
+    def __init__(self, log, request):
+        self.log = log
+        self.request = request
+
+    def __call__(self):
+        log = self.log
+        return {
+            "date": clock.to_iso(log.date),
+            "status": status_name(log),
+            "messages": list(log.messages),
+            "started": clock.to_iso(log.started),
+            "duration": log.duration,
+            "trigger": log.trigger,
+            "instance": log.instance,
+            "scheduled": clock.to_iso(log.scheduled),
+            "detail": log.detail,
+        }
+
+
+class CronSerializerBase(object):
+    """What the summary and the full form of a cron share."""
+
+    def __init__(self, cron, request):
+        self.cron = cron
+        self.request = request
+
+    def summary(self):
+        cron = self.cron
+        last = cron.last_log
+        return {
+            "@id": cron_url(cron),
+            "uid": cron.uid,
+            "name": cron.name,
+            "description": cron.description,
+            "activated": cron.activated,
+            "active": cron.active,
+            "periodicity": cron.periodicity,
+            "schedule": periodicity.describe(
+                cron.periodicity, request_language(self.request)
+            ),
+            "timezone": cron.timezone,
+            "next": clock.to_iso(cron.next),
+            "last_status": status_name(last),
+            "last_run": clock.to_iso(last.date) if last is not None else None,
+        }
+
+
+@implementer(ISerializeToJsonSummary)
+@adapter(ICron, IRequest)
+class SerializeCronToJsonSummary(CronSerializerBase):
+    """A cron as an item of the listing: what a dashboard row shows."""
+
+    def __call__(self):
+        return self.summary()
+
+
+@implementer(ISerializeToJson)
+@adapter(ICron, IRequest)
+class SerializeCronToJson(CronSerializerBase):
+    """A cron with everything that can be edited and what it did last."""
+
+    def __call__(self):
+        cron = self.cron
+        data = self.summary()
+        last = cron.last_log
+        upcoming = []
+        if cron.active:
+            upcoming = periodicity.next_occurrences(
+                cron.periodicity, clock.now(), cron.effective_timezone, NEXT_RUNS
+            )
+        logstore = cron.logstore
+        count = logstore.count(cron.uid) if logstore is not None else 0
+        data.update(
+            {
+                "user": cron.user,
+                "environ": dict(cron.environ),
+                "logs_limit": cron.logs_limit,
+                "missed": cron.missed,
+                "effective_timezone": cron.effective_timezone,
+                "has_runner": cron.has_runner(),
+                "next_runs": [clock.to_iso(when) for when in upcoming],
+                "last_log": (
+                    getMultiAdapter((last, self.request), ISerializeToJson)()
+                    if last is not None
+                    else None
+                ),
+                "logs": {
+                    "@id": data["@id"] + "/logs",
+                    "items_total": count + len(cron.pending_logs),
+                },
+            }
+        )
+        return data
+
+
+@implementer(ISerializeToJson)
+@adapter(ICrontab, IRequest)
+class SerializeCrontabToJson(object):
+    """The crontab: global switch, job system state, crons (batched)."""
+
+    def __init__(self, crontab, request):
+        self.crontab = crontab
+        self.request = request
+
+    def __call__(self):
+        crontab = self.crontab
+        site = crontab.site if crontab.site is not None else getSite()
+        batch = HypermediaBatch(self.request, list(crontab.crons.values()))
+        data = {
+            "@id": batch.canonical_url,
+            "activated": crontab.activated,
+            "engine": engine_state(site),
+            "items_total": batch.items_total,
+            "items": [
+                getMultiAdapter((cron, self.request), ISerializeToJsonSummary)()
+                for cron in batch
+            ],
+        }
+        if batch.links:
+            data["batching"] = batch.links
+        return data

@@ -1,0 +1,2 @@
+# -*- coding: utf-8 -*-
+"""``@crons``: the crontab of the site, its crons, their logs and runs."""

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+"""GET @crons, @crons/<uid>, @crons/<uid>/logs and @crons/@export."""
+
+from collective.cron.exportimport import export_crontab
+from collective.cron.restapi.serializers import cron_url
+from collective.cron.restapi.services.crons.base import CronsService
+from collective.cron.restapi.services.crons.base import UID
+from plone.restapi.batching import HypermediaBatch
+
+
+class CronsGet(CronsService):
+
+    routes = (
+        ((), "listing"),
+        (("@export",), "export"),
+        ((UID,), "get_cron"),
+        ((UID, "logs"), "logs"),
+    )
+
+    def listing(self):
+        """The crontab: switch, job system state, crons (batched)."""
+        return self.serialize(self.crontab())
+
+    def get_cron(self, uid):
+        return self.serialize(self.cron(self.crontab(), uid))
+
+    def logs(self, uid):
+        """The logs of a cron, newest first (batched)."""
+        cron = self.cron(self.crontab(), uid)
+        batch = HypermediaBatch(self.request, list(reversed(cron.logs)))
+        data = {
+            "@id": batch.canonical_url,
+            "cron": {"@id": cron_url(cron), "uid": cron.uid, "name": cron.name},
+            "items_total": batch.items_total,
+            "items": [self.serialize(log) for log in batch],
+        }
+        if batch.links:
+            data["batching"] = batch.links
+        return data
+
+    def export(self):
+        """The whole crontab as a file for POST @crons/@import (no logs)."""
+        return export_crontab(self.context)
