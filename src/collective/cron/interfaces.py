@@ -176,8 +176,14 @@ class ICronManager(Interface):
 class IQueueManager(Interface):
     """The job system: the only component that knows the engine (adapts a site)."""
 
-    def register_job(cron_uid, when, trigger="schedule"):
-        """Queue a run of a cron for ``when`` (aware UTC); returns a job id."""
+    def register_job(cron_uid, when, trigger="schedule", scheduled=None):
+        """Queue a run of a cron at ``when`` (aware UTC); returns a job id.
+
+        ``scheduled`` is the occurrence the job is for (default ``when``):
+        a catch-up job runs now for an occurrence in the past.  Engines whose
+        queue lives outside the ZODB queue the job after the transaction
+        commits, and not at all if it aborts.
+        """
 
     def remove_job(job_id):
         """Remove one queued job."""
@@ -186,13 +192,29 @@ class IQueueManager(Interface):
         """Remove every queued job of a cron."""
 
     def jobs(cron_uid=None):
-        """Queued jobs of this site (dicts: id, uid, when, trigger, status)."""
+        """Queued jobs of this site, as dicts with the keys id, uid, when,
+        scheduled, trigger and status."""
+
+    def mark_site(active=True):
+        """Remember (or forget) that this site has a crontab, so that every
+        worker restores its queue at start-up (the crontab queue marker)."""
+
+    def is_alive(instance):
+        """Whether the worker process ``instance`` (an id from the logs) has
+        shown it is alive recently: True, False, or None when unknown."""
 
     def job_status(job_id):
         """'pending', 'running', 'finished' or None."""
 
     def state():
-        """Engine state for people: engine, queue, worker, reachable, error."""
+        """Engine state for people, a dict with the keys
+
+        ``engine`` (``'huey'``, ``'zcasync'``), ``queue`` (where jobs are
+        kept, without any password), ``worker`` (whether this process runs
+        jobs), ``reachable`` (whether the queue answers), ``error`` (text or
+        None) and ``heartbeat`` (aware UTC time a worker last showed it was
+        alive, or None).
+        """
 
 
 class IJobRunner(Interface):

@@ -52,10 +52,14 @@ periodicities are computed piecewise between the time zone's UTC offset
 transitions, read from pytz's tables (pytz keeps explicit transitions up
 to 2037; later dates use the last known offset).
 """
+
+from __future__ import unicode_literals
+
 from collective.cron import _
 from croniter import croniter
 from croniter import CroniterBadDateError
 from croniter import CroniterError
+from six.moves import range
 
 import bisect
 import datetime
@@ -63,7 +67,6 @@ import difflib
 import pytz
 import re
 import six
-
 
 DEFAULT_TIMEZONE = "UTC"
 
@@ -83,8 +86,18 @@ ALIASES = {
 REFERENCE_DATE = datetime.datetime(2001, 1, 1, tzinfo=pytz.utc)
 
 MONTH_NAMES = (
-    "jan", "feb", "mar", "apr", "may", "jun",
-    "jul", "aug", "sep", "oct", "nov", "dec",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
 )
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
@@ -99,11 +112,11 @@ FIELDS = (
 
 # Field labels offered to translators; the English one is kept in str().
 _FIELD_LABELS = {
-    "minute": _(u"periodicity_field_minute", default=u"minute"),
-    "hour": _(u"periodicity_field_hour", default=u"hour"),
-    "day of month": _(u"periodicity_field_day_of_month", default=u"day of month"),
-    "month": _(u"periodicity_field_month", default=u"month"),
-    "day of week": _(u"periodicity_field_day_of_week", default=u"day of week"),
+    "minute": _("periodicity_field_minute", default="minute"),
+    "hour": _("periodicity_field_hour", default="hour"),
+    "day of month": _("periodicity_field_day_of_month", default="day of month"),
+    "month": _("periodicity_field_month", default="month"),
+    "day of week": _("periodicity_field_day_of_week", default="day of week"),
 }
 
 _ONE_SECOND = datetime.timedelta(seconds=1)
@@ -159,7 +172,7 @@ class InvalidPeriodicity(_TranslatableError):
     alias).  ``value`` is the offending text.
     """
 
-    def __init__(self, msgid, default, field=None, value=u"", **mapping):
+    def __init__(self, msgid, default, field=None, value="", **mapping):
         self.field = field
         self.value = _text(value)
         mapping["value"] = self.value
@@ -176,16 +189,16 @@ class InvalidTimezone(_TranslatableError):
         if suggestion:
             _TranslatableError.__init__(
                 self,
-                u"periodicity_error_timezone_suggestion",
-                u'Unknown time zone "${name}": did you mean "${suggestion}"?',
+                "periodicity_error_timezone_suggestion",
+                'Unknown time zone "${name}": did you mean "${suggestion}"?',
                 {"name": self.name, "suggestion": suggestion},
             )
         else:
             _TranslatableError.__init__(
                 self,
-                u"periodicity_error_timezone",
-                u'Unknown time zone "${name}": use an IANA name such as '
-                u'"Europe/Paris" or "UTC"',
+                "periodicity_error_timezone",
+                'Unknown time zone "${name}": use an IANA name such as '
+                '"Europe/Paris" or "UTC"',
                 {"name": self.name},
             )
 
@@ -195,7 +208,9 @@ class InvalidTimezone(_TranslatableError):
 
 
 def _field_error(index, value, msgid, default, **mapping):
-    return InvalidPeriodicity(msgid, default, field=FIELDS[index][0], value=value, **mapping)
+    return InvalidPeriodicity(
+        msgid, default, field=FIELDS[index][0], value=value, **mapping
+    )
 
 
 def _generic_field_error(index, value):
@@ -204,19 +219,19 @@ def _generic_field_error(index, value):
         return _field_error(
             index,
             value,
-            u"periodicity_error_field_syntax_names",
-            u'Invalid ${field} field "${value}": use a number or a name '
-            u"(${first} to ${last}), a range (1-5), a list (1,3,5), "
-            u"a step (*/2) or *",
+            "periodicity_error_field_syntax_names",
+            'Invalid ${field} field "${value}": use a number or a name '
+            "(${first} to ${last}), a range (1-5), a list (1,3,5), "
+            "a step (*/2) or *",
             first=names[0],
             last=names[-1],
         )
     return _field_error(
         index,
         value,
-        u"periodicity_error_field_syntax",
-        u'Invalid ${field} field "${value}": use a number, a range (1-5), '
-        u"a list (1,15,30), a step (*/10) or *",
+        "periodicity_error_field_syntax",
+        'Invalid ${field} field "${value}": use a number, a range (1-5), '
+        "a list (1,15,30), a step (*/10) or *",
     )
 
 
@@ -226,17 +241,17 @@ def _out_of_range(index, value):
         return _field_error(
             index,
             value,
-            u"periodicity_error_day_of_week_range",
-            u'Invalid ${field} field "${value}": values must be between '
-            u"${min} and ${max} (Sunday is 0 or 7) or names sun to sat",
+            "periodicity_error_day_of_week_range",
+            'Invalid ${field} field "${value}": values must be between '
+            "${min} and ${max} (Sunday is 0 or 7) or names sun to sat",
             min=low,
             max=high,
         )
     return _field_error(
         index,
         value,
-        u"periodicity_error_range",
-        u'Invalid ${field} field "${value}": values must be between ${min} and ${max}',
+        "periodicity_error_range",
+        'Invalid ${field} field "${value}": values must be between ${min} and ${max}',
         min=low,
         max=high,
     )
@@ -256,9 +271,9 @@ def _diagnose(index, value):
                 return _field_error(
                     index,
                     value,
-                    u"periodicity_error_step",
-                    u'Invalid ${field} field "${value}": a step (after "/") '
-                    u"must be a whole number greater than 0",
+                    "periodicity_error_step",
+                    'Invalid ${field} field "${value}": a step (after "/") '
+                    "must be a whole number greater than 0",
                 )
         if name == "day of week" and "#" in base:
             base, _sharp, nth = base.partition("#")
@@ -266,9 +281,9 @@ def _diagnose(index, value):
                 return _field_error(
                     index,
                     value,
-                    u"periodicity_error_nth_weekday",
-                    u'Invalid ${field} field "${value}": the number after "#" '
-                    u"must be between 1 and 5",
+                    "periodicity_error_nth_weekday",
+                    'Invalid ${field} field "${value}": the number after "#" '
+                    "must be between 1 and 5",
                 )
         if base in ("*", "?") or (base == "l" and name == "day of month"):
             continue
@@ -281,9 +296,9 @@ def _diagnose(index, value):
                     return _field_error(
                         index,
                         value,
-                        u"periodicity_error_unknown_name",
-                        u'Invalid ${field} field "${value}": unknown name '
-                        u'"${name}", use ${first} to ${last}',
+                        "periodicity_error_unknown_name",
+                        'Invalid ${field} field "${value}": unknown name '
+                        '"${name}", use ${first} to ${last}',
                         name=bound,
                         first=names[0],
                         last=names[-1],
@@ -295,7 +310,7 @@ def _diagnose(index, value):
 
 def _split(expression):
     if expression is None:
-        expression = u""
+        expression = ""
     expression = _text(expression)
     return expression.split()
 
@@ -311,35 +326,35 @@ def validate(expression):
     parts = _split(expression)
     if not parts:
         raise InvalidPeriodicity(
-            u"periodicity_error_empty",
-            u'The periodicity is empty: give 5 fields such as "*/15 * * * *" '
-            u"or an alias such as @daily",
+            "periodicity_error_empty",
+            'The periodicity is empty: give 5 fields such as "*/15 * * * *" '
+            "or an alias such as @daily",
         )
     if len(parts) == 1 and parts[0].startswith("@"):
         alias = parts[0].lower()
         if alias not in ALIASES:
             raise InvalidPeriodicity(
-                u"periodicity_error_alias",
-                u'Unknown alias "${value}": use one of ${aliases}',
+                "periodicity_error_alias",
+                'Unknown alias "${value}": use one of ${aliases}',
                 value=parts[0],
-                aliases=u", ".join(sorted(ALIASES)),
+                aliases=", ".join(sorted(ALIASES)),
             )
         return alias
-    normalised = u" ".join(parts)
+    normalised = " ".join(parts)
     if len(parts) > 5:
         raise InvalidPeriodicity(
-            u"periodicity_error_too_many_fields",
-            u'"${value}" has ${count} fields: a periodicity has exactly 5 '
-            u"(minute, hour, day of month, month, day of week); seconds and "
-            u"years are not supported",
+            "periodicity_error_too_many_fields",
+            "A periodicity has exactly 5 fields (minute, hour, day of month, "
+            'month, day of week), "${value}" has ${count}: seconds and years '
+            "are not supported",
             value=normalised,
             count=len(parts),
         )
     if len(parts) < 5:
         raise InvalidPeriodicity(
-            u"periodicity_error_too_few_fields",
-            u'"${value}" has ${count} fields: a periodicity has exactly 5 '
-            u"(minute, hour, day of month, month, day of week)",
+            "periodicity_error_too_few_fields",
+            "A periodicity has exactly 5 fields (minute, hour, day of month, "
+            'month, day of week), "${value}" has ${count}',
             value=normalised,
             count=len(parts),
         )
@@ -350,9 +365,9 @@ def validate(expression):
             raise _field_error(
                 index,
                 value,
-                u"periodicity_error_hashed",
-                u'Invalid ${field} field "${value}": hashed (H) and random (R) '
-                u"values are not supported",
+                "periodicity_error_hashed",
+                'Invalid ${field} field "${value}": hashed (H) and random (R) '
+                "values are not supported",
             )
         alone = ["*"] * 5
         alone[index] = value
@@ -361,7 +376,9 @@ def validate(expression):
         except (CroniterError, ValueError, TypeError, IndexError, KeyError):
             raise _diagnose(index, value)
     try:
-        croniter(normalised, REFERENCE_DATE.replace(tzinfo=None)).get_next(datetime.datetime)
+        croniter(normalised, REFERENCE_DATE.replace(tzinfo=None)).get_next(
+            datetime.datetime
+        )
     except CroniterBadDateError:
         # Only a day of month that no chosen month has can do that (30 2),
         # or an nth weekday that never comes.
@@ -369,14 +386,14 @@ def validate(expression):
         raise _field_error(
             index,
             parts[index],
-            u"periodicity_error_never",
-            u'Invalid ${field} field "${value}": no date matches it in the '
-            u"chosen months, the cron would never run",
+            "periodicity_error_never",
+            'Invalid ${field} field "${value}": no date matches it in the '
+            "chosen months, the cron would never run",
         )
     except (CroniterError, ValueError, TypeError, IndexError, KeyError):
         raise InvalidPeriodicity(
-            u"periodicity_error_expression",
-            u'Invalid periodicity "${value}"',
+            "periodicity_error_expression",
+            'Invalid periodicity "${value}"',
             value=normalised,
         )
     return normalised
@@ -391,12 +408,20 @@ class _Schedule(object):
         hours = croniter.expand(self.fields)[0][1]
         self.elapsed = hours == ["*"] or set(hours) == set(range(24))
 
+    def cursor(self):
+        """A fresh croniter, so that no two threads ever share one.
+
+        Parsing costs more than a step, so a cursor is reused for every
+        step of one computation, moved with ``start_time``.
+        """
+        return croniter(self.fields, REFERENCE_DATE.replace(tzinfo=None))
+
 
 _schedules = {}
 
 
 def _schedule(expression):
-    key = _text(expression) if expression is not None else u""
+    key = _text(expression) if expression is not None else ""
     found = _schedules.get(key)
     if found is None:
         found = _Schedule(expression)
@@ -479,10 +504,16 @@ def _first_instant(wall, tz):
     try:
         return tz.localize(wall, is_dst=None).astimezone(pytz.utc)
     except pytz.AmbiguousTimeError:
-        both = [tz.localize(wall, is_dst=flag).astimezone(pytz.utc) for flag in (True, False)]
+        both = [
+            tz.localize(wall, is_dst=flag).astimezone(pytz.utc)
+            for flag in (True, False)
+        ]
         return min(both)
     except pytz.NonExistentTimeError:
-        both = [tz.localize(wall, is_dst=flag).astimezone(pytz.utc) for flag in (True, False)]
+        both = [
+            tz.localize(wall, is_dst=flag).astimezone(pytz.utc)
+            for flag in (True, False)
+        ]
         earliest = min(both)
         transitions = _zone_transitions(tz)
         index = bisect.bisect_right(transitions, earliest)
@@ -491,19 +522,19 @@ def _first_instant(wall, tz):
         return max(both)
 
 
-def _next_wall(fields, wall, inclusive=False):
+def _next_wall(cursor, wall, inclusive=False):
     if inclusive:
         wall = wall - _ONE_SECOND
-    return croniter(fields, wall).get_next(datetime.datetime)
+    return cursor.get_next(datetime.datetime, start_time=wall)
 
 
-def _prev_wall(fields, wall, inclusive=False):
+def _prev_wall(cursor, wall, inclusive=False):
     if inclusive:
         wall = wall + _ONE_SECOND
-    return croniter(fields, wall).get_prev(datetime.datetime)
+    return cursor.get_prev(datetime.datetime, start_time=wall)
 
 
-def _next_elapsed(schedule, after, tz):
+def _next_elapsed(cursor, after, tz):
     # Between two transitions the offset is fixed and local time is plain
     # arithmetic on UTC; croniter can then work on naive local times.
     transitions = _zone_transitions(tz)
@@ -512,7 +543,7 @@ def _next_elapsed(schedule, after, tz):
         offset = _offset(current, tz)
         index = bisect.bisect_right(transitions, current)
         end = transitions[index] if index < len(transitions) else None
-        wall = _next_wall(schedule.fields, (current + offset).replace(tzinfo=None), inclusive)
+        wall = _next_wall(cursor, (current + offset).replace(tzinfo=None), inclusive)
         candidate = wall.replace(tzinfo=pytz.utc) - offset
         if end is None or candidate < end:
             return candidate
@@ -520,14 +551,14 @@ def _next_elapsed(schedule, after, tz):
     raise CroniterBadDateError("no occurrence found")
 
 
-def _previous_elapsed(schedule, before, tz):
+def _previous_elapsed(cursor, before, tz):
     transitions = _zone_transitions(tz)
     current = before
     for _step in range(_MAX_STEPS):
         offset = _offset(current, tz)
         index = bisect.bisect_right(transitions, current)
         start = transitions[index - 1] if index > 0 else None
-        wall = _prev_wall(schedule.fields, (current + offset).replace(tzinfo=None), True)
+        wall = _prev_wall(cursor, (current + offset).replace(tzinfo=None), True)
         candidate = wall.replace(tzinfo=pytz.utc) - offset
         if start is None or candidate >= start:
             return candidate
@@ -537,19 +568,20 @@ def _previous_elapsed(schedule, before, tz):
     raise CroniterBadDateError("no occurrence found")
 
 
-def _next_wall_clock(schedule, after, tz):
+def _next_wall_clock(cursor, after, tz):
     # Walls up to the local time of `after` all map to instants up to
     # `after` (the mapping never goes backwards), so start there and skip
     # what a repeated hour or a jump maps at or before `after`.
-    iterator = croniter(schedule.fields, _wall(after, tz))
+    wall = _next_wall(cursor, _wall(after, tz))
     for _step in range(_MAX_STEPS):
-        candidate = _first_instant(iterator.get_next(datetime.datetime), tz)
+        candidate = _first_instant(wall, tz)
         if candidate > after:
             return candidate
+        wall = cursor.get_next(datetime.datetime)
     raise CroniterBadDateError("no occurrence found")
 
 
-def _previous_wall_clock(schedule, before, tz):
+def _previous_wall_clock(cursor, before, tz):
     # Inside the second copy of a repeated hour, later wall times of that
     # hour already ran in the first copy: start the backward walk late
     # enough to see them.
@@ -560,28 +592,29 @@ def _previous_wall_clock(schedule, before, tz):
     high = bisect.bisect_right(transitions, before)
     for transition in transitions[low:high]:
         margin = max(margin, _offset(transition - _ONE_SECOND, tz) - offset)
-    start = _wall(before, tz) + margin + _ONE_SECOND
-    iterator = croniter(schedule.fields, start)
+    wall = _prev_wall(cursor, _wall(before, tz) + margin, True)
     for _step in range(_MAX_STEPS):
-        candidate = _first_instant(iterator.get_prev(datetime.datetime), tz)
+        candidate = _first_instant(wall, tz)
         if candidate <= before:
             return candidate
+        wall = cursor.get_prev(datetime.datetime)
     raise CroniterBadDateError("no occurrence found")
 
 
-def _next(schedule, after, tz):
+def _next(schedule, cursor, after, tz):
     if schedule.elapsed:
-        return _next_elapsed(schedule, after, tz)
-    return _next_wall_clock(schedule, after, tz)
+        return _next_elapsed(cursor, after, tz)
+    return _next_wall_clock(cursor, after, tz)
 
 
 def iter_occurrences(expression, after, timezone=DEFAULT_TIMEZONE):
     """Yield the occurrences strictly after ``after``, endlessly."""
     schedule = _schedule(expression)
     tz = get_timezone(timezone)
+    cursor = schedule.cursor()
     current = _as_utc(after)
     while True:
-        current = _next(schedule, current, tz)
+        current = _next(schedule, cursor, current, tz)
         yield current
 
 
@@ -591,7 +624,8 @@ def next_occurrence(expression, after, timezone=DEFAULT_TIMEZONE):
     "Strictly" lets the scheduler pass the occurrence that just ran and get
     the following one, never the same one again.
     """
-    return _next(_schedule(expression), _as_utc(after), get_timezone(timezone))
+    schedule = _schedule(expression)
+    return _next(schedule, schedule.cursor(), _as_utc(after), get_timezone(timezone))
 
 
 def next_occurrences(expression, after, timezone=DEFAULT_TIMEZONE, count=5):
@@ -630,8 +664,8 @@ def previous_occurrence(expression, before, timezone=DEFAULT_TIMEZONE):
     tz = get_timezone(timezone)
     before = _as_utc(before)
     if schedule.elapsed:
-        return _previous_elapsed(schedule, before, tz)
-    return _previous_wall_clock(schedule, before, tz)
+        return _previous_elapsed(schedule.cursor(), before, tz)
+    return _previous_wall_clock(schedule.cursor(), before, tz)
 
 
 def period_seconds(expression, timezone=DEFAULT_TIMEZONE):
@@ -652,57 +686,103 @@ def period_seconds(expression, timezone=DEFAULT_TIMEZONE):
 # Descriptions
 
 _WEEKDAYS = {
-    "en": ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"),
+    "en": (
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+    ),
     "fr": ("dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"),
-    "de": ("Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"),
+    "de": (
+        "Sonntag",
+        "Montag",
+        "Dienstag",
+        "Mittwoch",
+        "Donnerstag",
+        "Freitag",
+        "Samstag",
+    ),
 }
 _MONTHS = {
     "en": (
-        "January", "February", "March", "April", "May", "June", "July",
-        "August", "September", "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ),
     "fr": (
-        u"janvier", u"février", u"mars", u"avril", u"mai", u"juin", u"juillet",
-        u"août", u"septembre", u"octobre", u"novembre", u"décembre",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
     ),
     "de": (
-        u"Januar", u"Februar", u"März", u"April", u"Mai", u"Juni", u"Juli",
-        u"August", u"September", u"Oktober", u"November", u"Dezember",
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
     ),
 }
 _PHRASES = {
     "en": {
-        "every_minute": u"Every minute",
-        "every_n_minutes": u"Every {n} minutes",
-        "every_hour": u"Every hour",
-        "every_n_hours": u"Every {n} hours",
-        "past_hour": u"At {n} minutes past the hour",
-        "at": u"At {time}",
-        "weekday": u"only on {day}",
-        "monthday": u"on day {n} of the month",
-        "month": u"only in {month}",
+        "every_minute": "Every minute",
+        "every_n_minutes": "Every {n} minutes",
+        "every_hour": "Every hour",
+        "every_n_hours": "Every {n} hours",
+        "past_hour": "At {n} minutes past the hour",
+        "at": "At {time}",
+        "weekday": "only on {day}",
+        "monthday": "on day {n} of the month",
+        "month": "only in {month}",
     },
     "fr": {
-        "every_minute": u"Toutes les minutes",
-        "every_n_minutes": u"Toutes les {n} minutes",
-        "every_hour": u"Toutes les heures",
-        "every_n_hours": u"Toutes les {n} heures",
-        "past_hour": u"À {n} minutes après l'heure",
-        "at": u"À {time}",
-        "weekday": u"uniquement le {day}",
-        "monthday": u"le {n} du mois",
-        "month": u"uniquement en {month}",
+        "every_minute": "Toutes les minutes",
+        "every_n_minutes": "Toutes les {n} minutes",
+        "every_hour": "Toutes les heures",
+        "every_n_hours": "Toutes les {n} heures",
+        "past_hour": "À {n} minutes après l'heure",
+        "at": "À {time}",
+        "weekday": "uniquement le {day}",
+        "monthday": "le {n} du mois",
+        "month": "uniquement en {month}",
     },
     "de": {
-        "every_minute": u"Jede Minute",
-        "every_n_minutes": u"Alle {n} Minuten",
-        "every_hour": u"Jede Stunde",
-        "every_n_hours": u"Alle {n} Stunden",
-        "past_hour": u"{n} Minuten nach der vollen Stunde",
-        "at": u"Um {time}",
-        "weekday": u"nur am {day}",
-        "monthday": u"am {n}. Tag des Monats",
-        "month": u"nur im {month}",
+        "every_minute": "Jede Minute",
+        "every_n_minutes": "Alle {n} Minuten",
+        "every_hour": "Jede Stunde",
+        "every_n_hours": "Alle {n} Stunden",
+        "past_hour": "{n} Minuten nach der vollen Stunde",
+        "at": "Um {time}",
+        "weekday": "nur am {day}",
+        "monthday": "am {n}. Tag des Monats",
+        "month": "nur im {month}",
     },
 }
 
@@ -732,7 +812,7 @@ def _fallback_describe(expression, locale="en"):
     try:
         normal = validate(expression)
     except InvalidPeriodicity:
-        return _text(expression or u"")
+        return _text(expression or "")
     if phrases is None:
         return normal
     minute, hour, day, month, weekday = ALIASES.get(normal, normal).split()
@@ -750,7 +830,7 @@ def _fallback_describe(expression, locale="en"):
             return phrases["every_n_hours"].format(n=int(hour[2:]))
     if not (minute.isdigit() and hour.isdigit()):
         return normal
-    parts = [phrases["at"].format(time=u"%02d:%02d" % (int(hour), int(minute)))]
+    parts = [phrases["at"].format(time="%02d:%02d" % (int(hour), int(minute)))]
     if day != "*":
         if not day.isdigit():
             return normal
@@ -765,7 +845,7 @@ def _fallback_describe(expression, locale="en"):
         if number is None or not 1 <= number <= 12:
             return normal
         parts.append(phrases["month"].format(month=_MONTHS[language][number - 1]))
-    return u", ".join(parts)
+    return ", ".join(parts)
 
 
 def _translate_names(text, language):
@@ -795,7 +875,7 @@ def describe(expression, locale="en"):
     try:
         normal = validate(expression)
     except InvalidPeriodicity:
-        return _text(expression or u"")
+        return _text(expression or "")
     language = _language(locale)
     if language not in _PHRASES:
         language = "en"
@@ -809,7 +889,9 @@ def describe(expression, locale="en"):
         options.locale_code = _CRON_DESCRIPTOR_LOCALES[language]
         options.use_24hour_time_format = True
         options.day_of_week_start_index_zero = True
-        text = ExpressionDescriptor(ALIASES.get(normal, normal), options).get_description()
+        text = ExpressionDescriptor(
+            ALIASES.get(normal, normal), options
+        ).get_description()
     except Exception:
         # cron_descriptor has its own parser and its own exceptions; none
         # of them should break a page that only wants a label.

@@ -13,17 +13,81 @@ from plone.app.testing import FunctionalTesting
 from plone.app.testing import IntegrationTesting
 from plone.app.testing import PLONE_FIXTURE
 from plone.app.testing import PloneSandboxLayer
+from plone.testing import Layer
 
+import importlib
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
 
 
 # Tests never run a job worker unless a test starts one.
 os.environ.setdefault("COLLECTIVE_CRON_WORKER", "off")
 
+ENGINE_VARIABLES = ("COLLECTIVE_CRON_ENGINE", "COLLECTIVE_CRON_QUEUE")
 
-class CollectiveCronLayer(PloneSandboxLayer):
+
+def zcasync_available():
+    try:
+        importlib.import_module("plone.app.async")
+        importlib.import_module("zc.async")
+    except (ImportError, SyntaxError):
+        return False
+    return True
+
+
+def huey_available():
+    try:
+        import huey  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class EnvironmentMixin(object):
+    """Set environment variables for the life of a layer."""
+
+    def set_environment(self, **values):
+        self._saved_environment = dict(
+            (name, os.environ.get(name)) for name in values
+        )
+        for name, value in values.items():
+            os.environ[name] = value
+
+    def restore_environment(self):
+        for name, value in getattr(self, "_saved_environment", {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class CollectiveCronLayer(EnvironmentMixin, PloneSandboxLayer):
+    """The add-on installed in a Plone site.
+
+    On Python 3 the site's job system is huey on an SQLite file in a
+    temporary folder (nothing runs it unless a test starts a worker).
+    """
 
     defaultBases = (PLONE_FIXTURE,)
+
+    def setUp(self):
+        self.tmpdir = tempfile.mkdtemp(prefix="collective.cron-")
+        if not zcasync_available():
+            self.set_environment(
+                COLLECTIVE_CRON_ENGINE="huey",
+                COLLECTIVE_CRON_QUEUE="sqlite:///"
+                + os.path.join(self.tmpdir, "queue.sqlite"),
+            )
+        super(CollectiveCronLayer, self).setUp()
+
+    def tearDown(self):
+        super(CollectiveCronLayer, self).tearDown()
+        self.restore_environment()
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def setUpZope(self, app, configurationContext):
         import collective.cron
@@ -36,6 +100,14 @@ class CollectiveCronLayer(PloneSandboxLayer):
 
     def testTearDown(self):
         clock.reset()
+        if huey_available():
+            from collective.cron.engines import huey as engine
+
+            engine.stop_worker(graceful=True)
+            try:
+                engine.get_huey().flush()
+            except Exception:  # noqa: the next test starts afresh anyway
+                pass
 
 
 COLLECTIVE_CRON_FIXTURE = CollectiveCronLayer()
@@ -47,3 +119,127 @@ COLLECTIVE_CRON_INTEGRATION_TESTING = IntegrationTesting(
 COLLECTIVE_CRON_FUNCTIONAL_TESTING = FunctionalTesting(
     bases=(COLLECTIVE_CRON_FIXTURE,), name="CollectiveCronLayer:FunctionalTesting"
 )
+
+
+# ---------------------------------------------------------------------------
+# Engines
+# ---------------------------------------------------------------------------
+
+
+def free_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def redis_server_binary():
+    for folder in os.environ.get("PATH", "").split(os.pathsep) + ["/usr/bin", "/usr/sbin"]:
+        candidate = os.path.join(folder, "redis-server")
+        if os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def redis_required():
+    return os.environ.get("COLLECTIVE_CRON_REQUIRE_REDIS") == "1"
+
+
+class RedisServer(object):
+    """A real redis-server on a free 127.0.0.1 port, stopped by its pid."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.process = None
+        self.folder = tempfile.mkdtemp(prefix="collective.cron-redis-")
+
+    @property
+    def url(self):
+        return "redis://127.0.0.1:%d/0" % self.port
+
+    def start(self):
+        binary = redis_server_binary()
+        if binary is None:
+            raise RuntimeError(
+                "redis-server is not installed (apt-get install redis-server)"
+            )
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", self.folder],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return self
+            except (IOError, OSError):
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not start on port %d" % self.port)
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except Exception:  # noqa: still there, stop it for good
+                self.process.kill()
+            self.process = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class HueyRedisLayer(EnvironmentMixin, Layer):
+    """The job system on a real redis-server started for the layer."""
+
+    defaultBases = (COLLECTIVE_CRON_FIXTURE,)
+
+    def setUp(self):
+        self.redis = RedisServer().start()
+        self["redis"] = self.redis
+        self.set_environment(
+            COLLECTIVE_CRON_ENGINE="huey", COLLECTIVE_CRON_QUEUE=self.redis.url
+        )
+        super(HueyRedisLayer, self).setUp()
+
+    def tearDown(self):
+        super(HueyRedisLayer, self).tearDown()
+        self.restore_environment()
+        self.redis.stop()
+        del self["redis"]
+
+
+COLLECTIVE_CRON_HUEY_REDIS_FIXTURE = HueyRedisLayer()
+
+COLLECTIVE_CRON_HUEY_REDIS_FUNCTIONAL_TESTING = FunctionalTesting(
+    bases=(COLLECTIVE_CRON_HUEY_REDIS_FIXTURE,),
+    name="CollectiveCronLayer:HueyRedisFunctionalTesting",
+)
+
+
+def start_test_worker(layer, threads=1):
+    """Start a huey worker on the current test's database (py3 only)."""
+    from collective.cron import config
+    from collective.cron.engines import huey as engine
+
+    settings = config.get_settings()
+    settings["threads"] = threads
+    engine.set_database(layer["zodbDB"])
+    return engine.start_worker(layer["zodbDB"], settings)
+
+
+def wait_for(condition, timeout=20.0, interval=0.1):
+    """Poll ``condition`` (a callable) in fresh transactions until it is true."""
+    import transaction
+
+    deadline = time.time() + timeout
+    while True:
+        transaction.begin()
+        value = condition()
+        if value:
+            return value
+        if time.time() > deadline:
+            return value
+        time.sleep(interval)

@@ -32,3 +32,10 @@ class RecordingRunner(Runner):
         runs.append((self.cron.uid, dict(self.cron.environ)))
         annotations["collective.cron.test.runs"] = runs
         self.log(u"recorded")
+
+
+class WhoAmIRunner(Runner):
+    def run(self):
+        from AccessControl import getSecurityManager
+
+        self.log(getSecurityManager().getUser().getId())

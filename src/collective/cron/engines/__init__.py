@@ -1,0 +1,2 @@
+# -*- coding: utf-8 -*-
+"""Job engines: the queue manager picks one from the configuration."""

@@ -1,0 +1,256 @@
+# -*- coding: utf-8 -*-
+"""The huey engine with a real worker: SQLite and a real redis-server."""
+from collective.cron import crontab as models
+from collective.cron.crontab import Cron
+from collective.cron.crontab import Crontab
+from collective.cron.interfaces import ICronManager
+from collective.cron.interfaces import ILogStore
+from collective.cron.interfaces import IQueueManager
+from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
+from collective.cron.testing import COLLECTIVE_CRON_HUEY_REDIS_FUNCTIONAL_TESTING
+from collective.cron.testing import huey_available
+from collective.cron.testing import redis_required
+from collective.cron.testing import redis_server_binary
+from collective.cron.testing import start_test_worker
+from collective.cron.testing import wait_for
+from plone.app.testing import SITE_OWNER_NAME
+from zope.annotation.interfaces import IAnnotations
+from zope.component import getMultiAdapter
+
+import datetime
+import pytz
+import transaction
+import unittest
+
+
+# A periodicity that never comes due during a test: jobs are queued by hand.
+FAR = u"0 0 1 1 *"
+
+
+def utcnow():
+    return datetime.datetime.now(pytz.utc)
+
+
+class HueyEngineTests(object):
+    """The same behaviour, whatever huey stores its queue in."""
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        self.queue = IQueueManager(self.portal)
+        self.crontab = Crontab.load(self.portal)
+
+    def add_cron(self, **kwargs):
+        kwargs.setdefault("periodicity", FAR)
+        kwargs.setdefault("name", u"collective.cron.test.record")
+        cron = Cron(**kwargs)
+        self.crontab.save_cron(cron)
+        transaction.commit()
+        return cron
+
+    def logs(self, uid):
+        return ILogStore(self.portal).logs(uid)
+
+    def runs(self):
+        return IAnnotations(self.portal).get("collective.cron.test.runs", [])
+
+    def queue_in(self, cron, seconds, trigger=u"schedule"):
+        when = utcnow() + datetime.timedelta(seconds=seconds)
+        job_id = self.queue.register_job(cron.uid, when, trigger=trigger)
+        transaction.commit()
+        return job_id, when
+
+    def test_engine_state(self):
+        state = self.queue.state()
+        self.assertEqual(state["engine"], "huey")
+        self.assertTrue(state["reachable"])
+        self.assertIsNone(state["error"])
+        self.assertNotIn(":***@", state["queue"] or "")
+
+    def test_sync_queues_next_occurrence(self):
+        cron = self.add_cron(periodicity=u"*/5 * * * *")
+        jobs = self.queue.jobs(cron.uid)
+        self.assertEqual(len(jobs), 1)
+        self.assertEqual(jobs[0]["scheduled"], cron.next)
+        self.assertEqual(jobs[0]["trigger"], u"schedule")
+
+    def test_job_due_in_two_seconds_runs_once(self):
+        start_test_worker(self.layer)
+        cron = self.add_cron(environ={u"k": u"v"})
+        job_id, when = self.queue_in(cron, 2)
+        log = wait_for(lambda: self.logs(cron.uid))
+        self.assertEqual(len(log), 1)
+        self.assertEqual(log[0].status, models.OK)
+        self.assertEqual(log[0].messages, [u"recorded"])
+        self.assertGreaterEqual(log[0].started, when.replace(microsecond=0))
+        self.assertEqual(self.runs(), [(cron.uid, {u"k": u"v"})])
+        # the same occurrence queued again does not run again
+        self.queue.register_job(cron.uid, when, trigger=u"schedule")
+        transaction.commit()
+        wait_for(lambda: False, timeout=2)
+        self.assertEqual(len(self.runs()), 1)
+
+    def test_failing_runner_logs_failure_and_stays_scheduled(self):
+        start_test_worker(self.layer)
+        cron = self.add_cron(name=u"collective.cron.test.fail")
+        self.queue_in(cron, 1)
+        logs = wait_for(lambda: self.logs(cron.uid))
+        self.assertEqual(logs[0].status, models.FAILURE)
+        self.assertIn(u"this runner fails on purpose", logs[0].messages[-1])
+        self.assertIn(u"Traceback", logs[0].detail)
+        upcoming = [job for job in self.queue.jobs(cron.uid) if job["trigger"] == "schedule"]
+        self.assertEqual([job["scheduled"] for job in upcoming], [cron.next])
+
+    def test_warn_runner(self):
+        start_test_worker(self.layer)
+        cron = self.add_cron(name=u"collective.cron.test.warn")
+        self.queue_in(cron, 0)
+        logs = wait_for(lambda: self.logs(cron.uid))
+        self.assertEqual(logs[0].status, models.WARN)
+        self.assertEqual(logs[0].messages, [u"something to look at", u"and another thing"])
+
+    def test_unknown_runner_logs_notrun(self):
+        start_test_worker(self.layer)
+        cron = self.add_cron(name=u"no.such.runner")
+        self.queue_in(cron, 0)
+        logs = wait_for(lambda: self.logs(cron.uid))
+        self.assertEqual(logs[0].status, models.NOTRUN)
+        self.assertIn(u"no.such.runner", logs[0].messages[0])
+
+    def test_missing_user_logs_failure(self):
+        start_test_worker(self.layer)
+        cron = self.add_cron(user=u"ghost")
+        self.queue_in(cron, 0)
+        logs = wait_for(lambda: self.logs(cron.uid))
+        self.assertEqual(logs[0].status, models.FAILURE)
+        self.assertIn(u"ghost", logs[0].messages[0])
+        self.assertEqual(self.runs(), [])
+
+    def test_runs_as_the_cron_user(self):
+        start_test_worker(self.layer)
+        cron = self.add_cron(name=u"collective.cron.test.whoami", user=SITE_OWNER_NAME)
+        self.queue_in(cron, 0)
+        logs = wait_for(lambda: self.logs(cron.uid))
+        self.assertEqual(logs[0].messages, [SITE_OWNER_NAME])
+
+    def test_run_now_keeps_the_schedule(self):
+        start_test_worker(self.layer)
+        cron = self.add_cron(periodicity=u"*/30 * * * *")
+        before = [job["id"] for job in self.queue.jobs(cron.uid)]
+        getMultiAdapter((self.portal, cron), ICronManager).run_now()
+        transaction.commit()
+        logs = wait_for(lambda: self.logs(cron.uid))
+        self.assertEqual(logs[0].trigger, u"manual")
+        self.assertEqual([job["id"] for job in self.queue.jobs(cron.uid)], before)
+
+    def test_deactivate_and_delete_remove_jobs(self):
+        cron = self.add_cron(periodicity=u"*/5 * * * *")
+        other = self.add_cron(periodicity=u"*/7 * * * *")
+        self.assertEqual(len(self.queue.jobs(cron.uid)), 1)
+        cron.activated = False
+        self.crontab.save()
+        transaction.commit()
+        self.assertEqual(self.queue.jobs(cron.uid), [])
+        self.crontab.remove_cron(other.uid)
+        self.crontab.save()
+        transaction.commit()
+        self.assertEqual(self.queue.jobs(other.uid), [])
+
+    def test_crontab_switch_removes_every_job(self):
+        self.add_cron(periodicity=u"*/5 * * * *")
+        self.add_cron(periodicity=u"*/7 * * * *")
+        self.assertEqual(len(self.queue.jobs()), 2)
+        self.crontab.activated = False
+        self.crontab.save()
+        transaction.commit()
+        self.assertEqual(self.queue.jobs(), [])
+        self.crontab.activated = True
+        self.crontab.save()
+        transaction.commit()
+        self.assertEqual(len(self.queue.jobs()), 2)
+
+    def test_changed_periodicity_replaces_the_job(self):
+        cron = self.add_cron(periodicity=u"*/5 * * * *")
+        cron.periodicity = u"0 3 * * *"
+        cron.timezone = u"Asia/Tokyo"
+        self.crontab.save()
+        transaction.commit()
+        jobs = self.queue.jobs(cron.uid)
+        self.assertEqual(len(jobs), 1)
+        self.assertEqual(jobs[0]["scheduled"], cron.next)
+        self.assertEqual(jobs[0]["scheduled"].hour, 18)  # 03:00 in Tokyo
+
+    def test_aborted_change_queues_nothing(self):
+        cron = Cron(name=u"x", periodicity=u"*/5 * * * *")
+        self.crontab.save_cron(cron)
+        transaction.abort()
+        self.assertEqual(self.queue.jobs(), [])
+
+    def test_restart_restores_the_queue(self):
+        from collective.cron.engines import huey as engine
+        from collective.cron.events import ServerRestartEvent
+        from zope.event import notify
+
+        cron = self.add_cron(periodicity=u"*/5 * * * *")
+        engine.get_huey().flush()
+        self.assertEqual(self.queue.jobs(cron.uid), [])
+        notify(ServerRestartEvent(self.portal))
+        transaction.commit()
+        self.assertEqual([job["scheduled"] for job in self.queue.jobs(cron.uid)], [cron.next])
+
+    def test_missed_occurrences_run_once(self):
+        from collective.cron.engines import base
+        from collective.cron.engines import huey as engine
+
+        cron = self.add_cron(periodicity=u"* * * * *")
+        # The instance was down for ten minutes: its queue is empty and the
+        # last handled occurrence is ten minutes old.
+        engine.get_huey().flush()
+        state = base.get_state(self.portal, cron.uid)
+        state.handled = utcnow().replace(second=0, microsecond=0) - datetime.timedelta(
+            minutes=10
+        )
+        transaction.commit()
+        start_test_worker(self.layer)
+        base.reconcile_site(self.portal, self.queue)
+        transaction.commit()
+        logs = wait_for(lambda: [log for log in self.logs(cron.uid) if log.status == models.OK])
+        self.assertEqual(len(logs), 1)
+        self.assertEqual(logs[0].trigger, u"catch-up")
+        self.assertEqual(len(self.runs()), 1)
+        notrun = [log for log in self.logs(cron.uid) if log.status == models.NOTRUN]
+        self.assertTrue(notrun)
+        self.assertTrue(all(u"missed" in log.messages[0] for log in notrun))
+
+    def test_missed_occurrences_skipped_by_policy(self):
+        from collective.cron.engines import base
+        from collective.cron.engines import huey as engine
+
+        cron = self.add_cron(periodicity=u"0 * * * *", missed=u"skip")
+        engine.get_huey().flush()
+        state = base.get_state(self.portal, cron.uid)
+        state.handled = utcnow() - datetime.timedelta(hours=3)
+        transaction.commit()
+        start_test_worker(self.layer)
+        base.reconcile_site(self.portal, self.queue)
+        transaction.commit()
+        logs = wait_for(lambda: self.logs(cron.uid))
+        self.assertTrue(all(log.status == models.NOTRUN for log in logs))
+        self.assertEqual(self.runs(), [])
+
+
+@unittest.skipUnless(huey_available(), "huey runs on Python 3")
+class TestHueySqlite(HueyEngineTests, unittest.TestCase):
+
+    layer = COLLECTIVE_CRON_FUNCTIONAL_TESTING
+
+
+@unittest.skipUnless(
+    huey_available() and (redis_server_binary() or redis_required()),
+    "redis-server is not installed",
+)
+class TestHueyRedis(HueyEngineTests, unittest.TestCase):
+
+    layer = COLLECTIVE_CRON_HUEY_REDIS_FUNCTIONAL_TESTING
+
+    def test_queue_is_redis(self):
+        self.assertTrue(self.queue.state()["queue"].startswith("redis://127.0.0.1:"))
