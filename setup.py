@@ -4,12 +4,24 @@ from setuptools import find_packages
 from setuptools import setup
 
 import io
+import sys
 
 
 def read(*names):
     with io.open("/".join(names), encoding="utf-8") as stream:
         return stream.read()
 
+
+# Plone 6 loads add-ons through plone.autoinclude, which needs the module
+# name: build back-ends now write the project name as "collective_cron".
+# Plone 5.2 on Python 2.7 uses z3c.autoinclude; on Python 3 with Plone 5.2,
+# include the package's ZCML yourself (see docs/deployment.rst).
+ENTRY_POINTS = {
+    "plone.autoinclude.plugin": ["target = plone", "module = collective.cron"],
+    "console_scripts": ["collective-cron-worker = collective.cron.worker:main"],
+}
+if sys.version_info[0] == 2:
+    ENTRY_POINTS["z3c.autoinclude.plugin"] = ["target = plone"]
 
 long_description = "\n\n".join([read("README.rst"), read("CHANGES.rst")])
 
@@ -86,11 +98,5 @@ setup(
             'zc.async; python_version < "3"',
         ],
     },
-    entry_points="""
-    [z3c.autoinclude.plugin]
-    target = plone
-
-    [console_scripts]
-    collective-cron-worker = collective.cron.worker:main
-    """,
+    entry_points=ENTRY_POINTS,
 )

@@ -76,11 +76,14 @@ class CronState(Persistent):
     conflict.
     """
 
+    last_started = None
+
     def __init__(self, handled=None):
         self.handled = handled
         self.expected = None
         self.running = None
         self.manual = ()
+        self.last_started = None
         self.last_run = None
 
     def is_handled(self, scheduled, trigger, job_id):
@@ -213,6 +216,26 @@ def _missed_logs(cron, missed, reason, trigger, scheduled_for_summary=None):
     return logs
 
 
+def _log_missed(site, cron, state, missed, trigger):
+    """NOTRUN logs for occurrences that will not run, with the right reason:
+    those that came due while the previous run was going were skipped for
+    that, the others were missed."""
+    started = getattr(state, "last_started", None)
+    ended = state.last_run
+    during = [when for when in missed
+              if started is not None and ended is not None and started <= when <= ended]
+    others = [when for when in missed if when not in during]
+    logs = []
+    if during:
+        reason = _text(_(u"Not run: the previous run was still running"))
+        logs.extend(_missed_logs(cron, during, reason, trigger))
+    if others:
+        reason = _text(_(u"Not run: missed (no worker ran it in time)"))
+        logs.extend(_missed_logs(cron, others, reason, trigger))
+    logs.sort(key=lambda log: log.scheduled)
+    _append_logs(site, cron, logs)
+
+
 def _append_logs(site, cron, logs):
     store = ILogStore(site)
     for log in logs:
@@ -276,8 +299,7 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
         if cron.missed == "skip" and not on_time:
             missed = due
         if missed:
-            reason = _text(_(u"Not run: missed (no worker ran it in time)"))
-            _append_logs(site, cron, _missed_logs(cron, missed, reason, trigger))
+            _log_missed(site, cron, state, missed, trigger)
         if cron.missed == "skip" and not on_time:
             state.mark_handled(latest, trigger, job_id)
             return {"action": "logged", "cron": cron}
@@ -393,6 +415,7 @@ def run_claimed(site, cron_uid, scheduled, trigger, job_id=None, request=None):
     state = get_state(site, cron_uid, create=True)
     state.mark_handled(scheduled, trigger, job_id)
     state.running = None
+    state.last_started = started
     state.last_run = ended
     ILogStore(site).append(cron.uid, log, cron.logs_limit)
     if status == FAILURE:
@@ -607,6 +630,11 @@ def reconcile_site(site, queue=None, now=None):
                     "Cron %s (%s): releasing the run of %s that died with its worker",
                     cron.name, cron.uid, state.running[0],
                 )
+                lost_job = tuple(state.running[2])[2]
+                if lost_job:
+                    # Its queue entry is gone with the worker; forgetting the
+                    # id lets the same occurrence be queued again below.
+                    queue.remove_job(lost_job)
                 state.running = None
             else:
                 continue

@@ -35,8 +35,11 @@ import uuid
 TASK_NAME = "collective.cron.job"
 KEY_PREFIX = "collective.cron:"
 SITES_KEY = KEY_PREFIX + "sites"
-HEARTBEAT_SECONDS = 10
-ALIVE_SECONDS = 60
+HEARTBEAT_SECONDS = 5
+# A worker silent for this long is taken for dead: the runs it left
+# "running" are released and caught up by the reconciler.
+ALIVE_SECONDS = 20
+INSTANCES_KEY = KEY_PREFIX + "instances"
 RECONCILE_SECONDS = 60
 SCHEDULER_INTERVAL = 0.2
 MAX_DELAY = 0.5
@@ -208,17 +211,21 @@ class Enqueue(object):
                 return
         # A job removed earlier under the same id left a revocation behind.
         self.huey.restore_by_id(job["id"])
-        self.huey.collective_cron_task.schedule(
-            args=(
-                job["site"],
-                job["uid"],
-                clock.to_iso(job["scheduled"]),
-                job["trigger"],
-                job["id"],
-            ),
+        task = self.huey.collective_cron_task.s(
+            job["site"],
+            job["uid"],
+            clock.to_iso(job["scheduled"]),
+            job["trigger"],
+            job["id"],
             eta=job["when"],
             id=job["id"],
         )
+        if job["when"] > clock.as_utc(datetime.datetime.utcnow()):
+            # Straight into the schedule: through the queue, a worker would
+            # move it there, and for that moment it would be listed nowhere.
+            self.huey.add_schedule(task)
+        else:
+            self.huey.enqueue(task)
 
     def __str__(self):
         return "queue job %s of cron %s" % (self.job["id"], self.job["uid"])
@@ -468,19 +475,47 @@ class Worker(object):
         try:
             self.huey.put(KEY_PREFIX + "heartbeat:" + self.instance, now)
             self.huey.put(KEY_PREFIX + "heartbeat", now)
+            if self.instance not in known_instances(self.huey):
+                register_instance(self.huey, self.instance)
             return True
         except Exception as error:
             logger.warning("collective.cron: the queue does not answer: %s", error)
             return False
+
+    def dead_instances(self):
+        """Other workers of this queue whose heartbeat stopped."""
+        dead = []
+        for instance in known_instances(self.huey):
+            if instance == self.instance:
+                continue
+            beat = self.huey.get(KEY_PREFIX + "heartbeat:" + instance, peek=True)
+            if beat is None or time.time() - float(beat) >= ALIVE_SECONDS:
+                dead.append(instance)
+        return dead
 
     def _keep_alive(self):
         next_reconcile = 0
         reported = False
         while not self.stop_event.is_set():
             alive = self.beat()
+            dead = []
+            if alive:
+                try:
+                    dead = self.dead_instances()
+                except Exception:
+                    dead = []
+            if dead:
+                # Runs they left "running" are released now, not in a minute.
+                logger.warning(
+                    "collective.cron: worker(s) %s stopped answering; "
+                    "catching up their jobs", ", ".join(dead),
+                )
+                next_reconcile = 0
             if alive and time.time() >= next_reconcile:
                 try:
                     reconcile_all(self.huey, self.db)
+                    for instance in dead:
+                        forget_instance(self.huey, instance)
                     next_reconcile = time.time() + RECONCILE_SECONDS
                     reported = False
                 except Exception as error:
@@ -504,9 +539,40 @@ class Worker(object):
             self.thread.join(5)
         try:
             self.huey.delete(KEY_PREFIX + "heartbeat:" + self.instance)
-        except Exception:
+            forget_instance(self.huey, self.instance)
+        except Exception:  # noqa: the queue may be gone; nothing to clean then
             pass
         logger.info("collective.cron: worker %s stopped", self.instance)
+
+
+def known_instances(huey):
+    raw = huey.get(INSTANCES_KEY, peek=True)
+    try:
+        return list(json.loads(raw)) if raw else []
+    except ValueError:
+        return []
+
+
+def _update_instances(huey, change):
+    """Read-modify-write of the list of workers, checked and retried: two
+    workers starting together must not drop each other."""
+    for attempt in range(10):
+        instances = set(known_instances(huey))
+        wanted = change(set(instances))
+        if wanted == instances:
+            return
+        huey.put(INSTANCES_KEY, json.dumps(sorted(wanted)))
+        time.sleep(0.05 * (attempt + 1))
+        if change(set(known_instances(huey))) == set(known_instances(huey)):
+            return
+
+
+def register_instance(huey, instance):
+    _update_instances(huey, lambda instances: instances | set([instance]))
+
+
+def forget_instance(huey, instance):
+    _update_instances(huey, lambda instances: instances - set([instance]))
 
 
 def reconcile_all(huey, db):

@@ -133,8 +133,8 @@ class HueyEngineTests(object):
         self.assertEqual(logs[0].messages, [SITE_OWNER_NAME])
 
     def test_run_now_keeps_the_schedule(self):
-        start_test_worker(self.layer)
         cron = self.add_cron(periodicity=u"*/30 * * * *")
+        start_test_worker(self.layer)
         before = [job["id"] for job in self.queue.jobs(cron.uid)]
         getMultiAdapter((self.portal, cron), ICronManager).run_now()
         transaction.commit()
@@ -197,45 +197,84 @@ class HueyEngineTests(object):
         transaction.commit()
         self.assertEqual([job["scheduled"] for job in self.queue.jobs(cron.uid)], [cron.next])
 
-    def test_missed_occurrences_run_once(self):
+    def prepare_missed(self, periodicity, missed, handled):
+        """The instance was down: the queue is empty and the last handled
+        occurrence is old; a worker starts and reconciles."""
         from collective.cron.engines import base
         from collective.cron.engines import huey as engine
 
-        cron = self.add_cron(periodicity=u"* * * * *")
-        # The instance was down for ten minutes: its queue is empty and the
-        # last handled occurrence is ten minutes old.
+        cron = self.add_cron(periodicity=periodicity, missed=missed)
         engine.get_huey().flush()
         state = base.get_state(self.portal, cron.uid)
-        state.handled = utcnow().replace(second=0, microsecond=0) - datetime.timedelta(
-            minutes=10
-        )
+        state.handled = handled
         transaction.commit()
         start_test_worker(self.layer)
         base.reconcile_site(self.portal, self.queue)
         transaction.commit()
+        return cron
+
+    def test_missed_occurrences_run_once(self):
+        now = utcnow()
+        latest = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
+        cron = self.prepare_missed(
+            u"*/10 * * * *", u"run_once", handled=latest - datetime.timedelta(hours=1)
+        )
         logs = wait_for(lambda: [log for log in self.logs(cron.uid) if log.status == models.OK])
         self.assertEqual(len(logs), 1)
         self.assertEqual(logs[0].trigger, u"catch-up")
+        self.assertEqual(logs[0].scheduled, latest)
         self.assertEqual(len(self.runs()), 1)
         notrun = [log for log in self.logs(cron.uid) if log.status == models.NOTRUN]
-        self.assertTrue(notrun)
+        # the five occurrences before the latest were missed
+        self.assertEqual(
+            [log.scheduled for log in notrun],
+            [latest - datetime.timedelta(minutes=10 * n) for n in (5, 4, 3, 2, 1)],
+        )
         self.assertTrue(all(u"missed" in log.messages[0] for log in notrun))
+        # and the schedule goes on
+        upcoming = [job["scheduled"] for job in self.queue.jobs(cron.uid)]
+        self.assertEqual(upcoming, [latest + datetime.timedelta(minutes=10)])
 
     def test_missed_occurrences_skipped_by_policy(self):
-        from collective.cron.engines import base
-        from collective.cron.engines import huey as engine
+        # hourly, at a minute 40 minutes ago: the latest occurrence is more
+        # than half a period late, so "skip" logs all three and runs none
+        now = utcnow()
+        latest = (now - datetime.timedelta(minutes=40)).replace(second=0, microsecond=0)
+        cron = self.prepare_missed(
+            u"%d * * * *" % latest.minute, u"skip",
+            handled=latest - datetime.timedelta(hours=3),
+        )
+        logs = wait_for(lambda: len(self.logs(cron.uid)) >= 3 and self.logs(cron.uid))
+        wait_for(lambda: False, timeout=1)
+        logs = self.logs(cron.uid)
+        self.assertEqual([log.status for log in logs], [models.NOTRUN] * 3)
+        self.assertEqual(
+            [log.scheduled for log in logs],
+            [latest - datetime.timedelta(hours=n) for n in (2, 1, 0)],
+        )
+        self.assertEqual(self.runs(), [])
+        upcoming = [job["scheduled"] for job in self.queue.jobs(cron.uid)]
+        self.assertEqual(upcoming, [latest + datetime.timedelta(hours=1)])
 
-        cron = self.add_cron(periodicity=u"0 * * * *", missed=u"skip")
-        engine.get_huey().flush()
+    def test_overlap_is_logged_not_run(self):
+        from collective.cron.engines import base
+
+        cron = self.add_cron(periodicity=u"* * * * *")
         state = base.get_state(self.portal, cron.uid)
-        state.handled = utcnow() - datetime.timedelta(hours=3)
+        state.running = (u"elsewhere:1", utcnow(), (u"schedule", u"x", u"job-x"))
         transaction.commit()
         start_test_worker(self.layer)
-        base.reconcile_site(self.portal, self.queue)
-        transaction.commit()
+        self.queue_in(cron, 0, trigger=u"manual")
         logs = wait_for(lambda: self.logs(cron.uid))
-        self.assertTrue(all(log.status == models.NOTRUN for log in logs))
-        self.assertEqual(self.runs(), [])
+        # "elsewhere:1" has no heartbeat: its run is taken for dead
+        self.assertEqual(logs[0].status, models.OK)
+        state = base.get_state(self.portal, cron.uid)
+        state.running = (base.instance_id(), utcnow(), (u"schedule", u"x", u"job-x"))
+        transaction.commit()
+        self.queue_in(cron, 0, trigger=u"manual")
+        logs = wait_for(lambda: len(self.logs(cron.uid)) > 1 and self.logs(cron.uid))
+        self.assertEqual(logs[-1].status, models.NOTRUN)
+        self.assertIn(u"still running", logs[-1].messages[0])
 
 
 @unittest.skipUnless(huey_available(), "huey runs on Python 3")

@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+"""``make bench``: latency, ZODB bytes per run and synchronisation time.
+
+For each huey queue available here (SQLite, and Redis when redis-server is
+installed) a real Zope instance (FileStorage, its worker threads started as
+in a server) runs at least 200 scheduled jobs of a no-op runner and prints
+
+    latency engine=<name> p50=<s> p95=<s> p99=<s>
+
+(seconds from the scheduled time to the start of the runner), then
+
+    bytes_per_run crons=10 bytes=<b>
+    bytes_per_run crons=1000 bytes=<b>
+    sync crons=1000 seconds=<s>
+
+(ZODB bytes one run commits with a crontab of 10 and of 1000 crons, and the
+time to save a crontab of 1000 crons and queue their jobs).  Every server
+listens on 127.0.0.1 and is stopped by its pid.
+"""
+from __future__ import print_function
+
+import argparse
+import datetime
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+BIN = os.path.dirname(sys.executable)
+
+ZOPE_CONF = """%%define INSTANCE %(home)s
+instancehome $INSTANCE
+<zodb_db main>
+  <filestorage>
+    path $INSTANCE/var/Data.fs
+  </filestorage>
+  mount-point /
+</zodb_db>
+<product-config collective.cron>
+  engine huey
+  queue %(queue)s
+  threads 1
+</product-config>
+"""
+
+
+def free_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, int(round(fraction * (len(ordered) - 1)))))
+    return ordered[index]
+
+
+# ---------------------------------------------------------------------------
+# Inside one Zope process
+# ---------------------------------------------------------------------------
+
+
+def start_zope(conf):
+    from Zope2.Startup.run import configure_wsgi
+
+    configure_wsgi(conf).prepare()
+    import Zope2
+
+    return Zope2.DB
+
+
+def open_site(db):
+    from AccessControl.SecurityManagement import newSecurityManager
+    from AccessControl.SpecialUsers import system
+    from collective.cron.engines.base import open_site as _open_site
+
+    connection = db.open()
+    app = connection.root()["Application"]
+    if "Plone" not in app.objectIds():
+        from Products.CMFPlone.factory import addPloneSite
+        from Testing.makerequest import makerequest
+        from zope.globalrequest import setRequest
+
+        wrapped = makerequest(app)
+        setRequest(wrapped.REQUEST)
+        newSecurityManager(None, system)
+        addPloneSite(wrapped, "Plone", extension_ids=["collective.cron:default"])
+        import transaction
+
+        transaction.commit()
+    site, request = _open_site(app, "/Plone")
+    newSecurityManager(None, system)
+    return connection, site
+
+
+def measure_latency(db, runs, spacing):
+    import transaction
+    from collective.cron.crontab import Cron, Crontab
+    from collective.cron.interfaces import ILogStore, IQueueManager
+    from collective.cron.engines import huey as engine
+
+    connection, site = open_site(db)
+    crontab = Crontab.load(site)
+    cron = Cron(uid=u"bench-noop", name=u"collective.cron.bench.noop",
+                periodicity=u"0 0 1 1 *", logs_limit=max(runs, 10))
+    crontab.save_cron(cron)
+    transaction.commit()
+    queue = IQueueManager(site)
+    start = datetime.datetime.now(tz=datetime.timezone.utc) + datetime.timedelta(seconds=2)
+    for number in range(runs):
+        when = start + datetime.timedelta(seconds=number * spacing)
+        queue.register_job(cron.uid, when, trigger="schedule")
+    transaction.commit()
+    deadline = time.time() + 2 + runs * spacing + 60
+    while time.time() < deadline:
+        transaction.begin()
+        if ILogStore(site).count(cron.uid) >= runs:
+            break
+        time.sleep(0.5)
+    logs = ILogStore(site).logs(cron.uid)
+    delays = [(log.started - log.scheduled).total_seconds() for log in logs
+              if log.scheduled is not None and log.started is not None]
+    engine.stop_worker(graceful=True)
+    connection.close()
+    return delays
+
+
+def measure_bytes(db, storage_path, crons):
+    import transaction
+    from collective.cron import clock
+    from collective.cron.crontab import Cron, Crontab
+    from collective.cron.engines import base
+
+    connection, site = open_site(db)
+    crontab = Crontab.load(site)
+    for uid in list(crontab.crons):
+        crontab.remove_cron(uid)
+    for number in range(crons):
+        crontab.add_cron(Cron(uid=u"bytes-%04d" % number, name=u"collective.cron.bench.noop",
+                              periodicity=u"0 0 1 1 *", logs_limit=20))
+    crontab.save()
+    transaction.commit()
+    target = u"bytes-%04d" % (crons // 2)
+    when = clock.now()
+    # warm up: the first runs create the cron's state and log book
+    sizes = []
+    for number in range(25):
+        scheduled = when + datetime.timedelta(seconds=number)
+        before = os.path.getsize(storage_path)
+        base.execute_job(db, "/Plone", target, clock.to_iso(scheduled), "schedule",
+                         "bench-%d-%d" % (crons, number))
+        sizes.append(os.path.getsize(storage_path) - before)
+    connection.close()
+    # the steady state: after the log book is full (limit 20)
+    return int(sum(sizes[-5:]) / 5.0)
+
+
+def measure_sync(db, crons):
+    import transaction
+    from collective.cron.crontab import Cron, Crontab
+
+    connection, site = open_site(db)
+    crontab = Crontab.load(site)
+    for uid in list(crontab.crons):
+        crontab.remove_cron(uid)
+    crontab.save()
+    transaction.commit()
+    started = time.time()
+    for number in range(crons):
+        crontab.add_cron(Cron(uid=u"sync-%04d" % number, name=u"collective.cron.bench.noop",
+                              periodicity=u"%d * * * *" % (number % 60)))
+    crontab.save()
+    transaction.commit()
+    elapsed = time.time() - started
+    connection.close()
+    return elapsed
+
+
+def inside(arguments):
+    os.environ["COLLECTIVE_CRON_WORKER"] = "on"
+    db = start_zope(arguments.conf)
+    from zope.component import provideAdapter
+    from benchmarks_runner import NoOp
+
+    provideAdapter(NoOp, name="collective.cron.bench.noop")
+    if arguments.part == "latency":
+        delays = measure_latency(db, arguments.runs, arguments.spacing)
+        print("latency engine=%s p50=%.3f p95=%.3f p99=%.3f runs=%d" % (
+            arguments.engine, percentile(delays, 0.5), percentile(delays, 0.95),
+            percentile(delays, 0.99), len(delays)))
+    else:
+        from collective.cron.engines import huey as engine
+
+        engine.stop_worker(graceful=True)
+        storage = os.path.join(os.path.dirname(os.path.dirname(arguments.conf)),
+                               "var", "Data.fs")
+        for crons in (10, 1000):
+            print("bytes_per_run crons=%d bytes=%d" % (crons, measure_bytes(db, storage, crons)))
+        print("sync crons=1000 seconds=%.2f" % measure_sync(db, 1000))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+# ---------------------------------------------------------------------------
+# The driver
+# ---------------------------------------------------------------------------
+
+
+def make_instance(workdir, name, queue):
+    home = os.path.join(workdir, name)
+    subprocess.check_call([os.path.join(BIN, "mkwsgiinstance"), "-d", home, "-u",
+                           "admin:admin"], stdout=subprocess.DEVNULL)
+    conf = os.path.join(home, "etc", "zope.conf")
+    with open(conf, "w") as stream:
+        stream.write(ZOPE_CONF % {"home": home, "queue": queue})
+    return conf
+
+
+def run_part(conf, engine, part, arguments):
+    command = [sys.executable, os.path.abspath(__file__), "--inside", "--conf", conf,
+               "--engine", engine, "--part", part, "--runs", str(arguments.runs),
+               "--spacing", str(arguments.spacing)]
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.path.dirname(os.path.abspath(__file__))
+    output = subprocess.check_output(command, env=environment, stderr=subprocess.DEVNULL)
+    for line in output.decode("utf-8").splitlines():
+        if line.split(" ")[0] in ("latency", "bytes_per_run", "sync"):
+            print(line)
+            sys.stdout.flush()
+
+
+def driver(arguments):
+    workdir = tempfile.mkdtemp(prefix="collective.cron-bench-")
+    redis = None
+    try:
+        engines = [("huey+sqlite", "sqlite:///" + os.path.join(workdir, "queue.sqlite"))]
+        if shutil.which("redis-server"):
+            port = free_port()
+            redis = subprocess.Popen(
+                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", workdir],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+            engines.append(("huey+redis", "redis://127.0.0.1:%d/0" % port))
+        else:
+            print("redis-server not installed: huey+redis not measured")
+        for name, queue in engines:
+            conf = make_instance(workdir, name.replace("+", "-"), queue)
+            run_part(conf, name, "latency", arguments)
+        conf = make_instance(workdir, "bytes", engines[0][1])
+        run_part(conf, engines[0][0], "bytes", arguments)
+    finally:
+        if redis is not None:
+            redis.terminate()
+            redis.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="collective.cron benchmarks")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--conf", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", help=argparse.SUPPRESS)
+    parser.add_argument("--part", help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--spacing", type=float, default=0.2,
+                        help="seconds between two scheduled jobs")
+    arguments = parser.parse_args(argv)
+    if arguments.inside:
+        inside(arguments)
+    else:
+        driver(arguments)
+
+
+if __name__ == "__main__":
+    main()
