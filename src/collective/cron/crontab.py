@@ -253,6 +253,21 @@ def _logs_limit(value):
     return limit
 
 
+_valid_periodicities = {}
+
+
+def _validated_periodicity(expression):
+    """``periodicity.validate`` remembered: a crontab is read on every run,
+    and parsing each expression again costs milliseconds per cron."""
+    normalized = _valid_periodicities.get(expression)
+    if normalized is None:
+        normalized = periodicity_module.validate(expression)
+        if len(_valid_periodicities) > 4096:
+            _valid_periodicities.clear()
+        _valid_periodicities[expression] = normalized
+    return normalized
+
+
 def _bool(value):
     if isinstance(value, six.string_types):
         return value.strip().lower() in ("1", "true", "yes", "on")
@@ -299,7 +314,7 @@ class Cron(object):
         if not self.name:
             raise InvalidCron("A cron needs a name (the name of its job runner)", "name")
         try:
-            self.periodicity = periodicity_module.validate(self.periodicity)
+            self.periodicity = _validated_periodicity(self.periodicity)
         except periodicity_module.InvalidPeriodicity as error:
             raise InvalidCron(str(error), "periodicity")
         if self.timezone:
@@ -469,6 +484,25 @@ class Crontab(object):
         return crontab
 
     @classmethod
+    def load_cron(cls, uid, context=None):
+        """One cron of a site's crontab, or None, without parsing the others.
+
+        Its crontab (``cron.crontab``) holds only that cron: it is for
+        reading (the global switch, the timezone, the logs) and refuses to
+        save, which would drop every other cron.
+        """
+        site = context if context is not None else getSite()
+        crontab = cls(site=site)
+        crontab.manager = ICrontabRegistryManager(crontab)
+        crontab.manager.read_only = True
+        crontab.partial = True
+        crontab.manager.load(only=uid)
+        if site is not None:
+            crontab.logstore = ILogStore(site, None)
+            crontab.default_timezone = site_timezone()
+        return crontab.crons.get(uid)
+
+    @classmethod
     def from_dump(cls, data):
         """A detached crontab from ``dump()`` output (validates every cron)."""
         if isinstance(data, (six.string_types, six.binary_type)):
@@ -504,6 +538,11 @@ class Crontab(object):
         A read-only crontab writes nothing and fires nothing: no queue
         synchronisation may follow from it.
         """
+        if getattr(self, "partial", False):
+            raise RuntimeError(
+                "This crontab was loaded for one cron (Crontab.load_cron): "
+                "saving it would drop the others; use Crontab.load()"
+            )
         if self.read_only:
             return False
         self.move_pending_logs()

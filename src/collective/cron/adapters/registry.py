@@ -69,8 +69,8 @@ class CrontabRegistryManager(object):
         if not self.read_only:
             self.registry[CRONTAB_RECORD] = [_unicode(item) for item in value]
 
-    def load(self):
-        """Fill the crontab from the records.
+    def load(self, only=None):
+        """Fill the crontab from the records (only the cron ``only`` if given).
 
         An entry that cannot be read is logged with what identifies it and
         kept aside (``crontab.unreadable``): the other crons load, and the
@@ -80,6 +80,9 @@ class CrontabRegistryManager(object):
         crontab.activated = self.activated
         local_timezone = site_timezone() or None
         for position, text in enumerate(self.crons):
+            if only is not None and only not in text:
+                # Job runs need one cron: skip parsing the others.
+                continue
             try:
                 cron = Cron.load(text, local_timezone=local_timezone)
             except (InvalidCron, ValueError, TypeError, AttributeError) as error:
@@ -90,6 +93,8 @@ class CrontabRegistryManager(object):
                     error,
                 )
                 crontab.unreadable.append(text)
+                continue
+            if only is not None and cron.uid != only:
                 continue
             if cron.uid in crontab.crons:
                 logger.warning(

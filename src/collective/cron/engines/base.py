@@ -181,8 +181,8 @@ def user_exists(site, user_id):
 
 
 def _load_cron(site, cron_uid):
-    crontab = Crontab.load(site)
-    return crontab, crontab.crons.get(cron_uid)
+    cron = Crontab.load_cron(cron_uid, site)
+    return (cron.crontab if cron is not None else None), cron
 
 
 def _missed_logs(cron, missed, reason, trigger, scheduled_for_summary=None):
@@ -446,7 +446,10 @@ def schedule_next(site, cron_uid, after=None):
     manager = queryMultiAdapter((site, cron), ICronManager)
     if manager is None:
         return None
-    return manager.register_job(after=after)
+    # The job that just ran was the cron's queued one: no need to list the
+    # whole queue to replace strays (the reconciler and synchronisation do
+    # that); the next job's id is stable, so queueing it twice is harmless.
+    return manager.register_job(after=after, jobs=[])
 
 
 # ---------------------------------------------------------------------------

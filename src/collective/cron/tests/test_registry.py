@@ -118,6 +118,21 @@ class TestRegistryManager(RegistryTestCase):
         self.assertIs(synchronise[0].object, self.portal)
         self.assertIs(synchronise[0].crontab, crontab)
 
+    def test_load_one_cron(self):
+        crontab = Crontab.load()
+        crontab.add_cron(Cron(name=u"a", periodicity=u"@daily", uid=u"u1"))
+        crontab.add_cron(Cron(name=u"b", periodicity=u"@hourly", uid=u"u11"))
+        crontab.activated = False
+        crontab.save()
+        cron = Crontab.load_cron(u"u1")
+        self.assertEqual(cron.name, u"a")
+        self.assertEqual(list(cron.crontab.crons), [u"u1"])
+        self.assertFalse(cron.active)
+        self.assertIsNone(Crontab.load_cron(u"nope"))
+        with self.assertRaises(RuntimeError):
+            cron.crontab.save()
+        self.assertEqual(len(Crontab.load().crons), 2)
+
     def test_removing_a_cron_forgets_its_logs(self):
         crontab = Crontab.load()
         crontab.save_cron(Cron(name=u"a", periodicity=u"@daily", uid=u"u1"))
