@@ -147,13 +147,18 @@ def parse_queue_url(url):
     ConfigurationError for anything else.
     """
     text = (url or "").strip()
-    if text.startswith("sqlite://"):
-        path = text[len("sqlite://"):]
-        if not path.startswith("/") or len(path) < 2:
+    if text.startswith("sqlite:///"):
+        # As in SQLAlchemy: sqlite:////absolute/path, sqlite:///relative/path
+        # (relative to the instance home).
+        path = text[len("sqlite:///"):]
+        if not path or path.endswith("/"):
             raise ConfigurationError(
                 "collective.cron: queue %r: an SQLite queue is written "
-                "sqlite:///absolute/path/to/file.sqlite" % (text,)
+                "sqlite:////absolute/path/file.sqlite or "
+                "sqlite:///path/relative/to/the/instance.sqlite" % (text,)
             )
+        if not path.startswith("/"):
+            path = os.path.join(instance_home(), path)
         return "sqlite", {"filename": path}
     if text.startswith("redis://") or text.startswith("rediss://"):
         rest = text.split("://", 1)[1]

@@ -22,7 +22,8 @@ class SiteStatistics(Runner):
         catalog = api.portal.get_tool("portal_catalog")
         counts = {}
         states = {}
-        for brain in catalog.unrestrictedSearchResults():
+        query = {"path": "/".join(self.context.getPhysicalPath())}
+        for brain in catalog.unrestrictedSearchResults(**query):
             counts[brain.portal_type] = counts.get(brain.portal_type, 0) + 1
             state = brain.review_state or u"none"
             states[state] = states.get(state, 0) + 1

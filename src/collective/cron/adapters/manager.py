@@ -155,6 +155,19 @@ def synchronise_queue(event):
         manager.synchronize()
     except NoJobSystem as error:
         logger.error("%s", error)
+    except Exception as error:
+        from ZODB.POSException import ConflictError
+
+        if isinstance(error, ConflictError):
+            raise
+        # The crontab change is kept: the workers' reconciler queues what
+        # is missing once the queue answers again.
+        logger.error(
+            "collective.cron: the job queue did not answer (%s: %s); the "
+            "crontab is saved and the reconciler will queue its jobs once "
+            "the queue answers again",
+            error.__class__.__name__, error,
+        )
 
 
 @adapter(IServerRestartEvent)

@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+"""The engine configuration, and a job system that cannot work."""
+from collective.cron import config
+from collective.cron.crontab import Cron
+from collective.cron.crontab import Crontab
+from collective.cron.interfaces import IQueueManager
+from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
+from collective.cron.testing import huey_available
+
+import logging
+import os
+import transaction
+import unittest
+
+
+class Environment(object):
+    """Set COLLECTIVE_CRON_* variables for one test."""
+
+    def set(self, test, **values):
+        for key, value in values.items():
+            name = "COLLECTIVE_CRON_" + key.upper()
+            previous = os.environ.get(name)
+            test.addCleanup(self.restore, name, previous)
+            os.environ[name] = value
+
+    def restore(self, name, previous):
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
+class TestQueueUrls(unittest.TestCase):
+
+    def test_sqlite(self):
+        self.assertEqual(
+            config.parse_queue_url("sqlite:////srv/var/q.sqlite"),
+            ("sqlite", {"filename": "/srv/var/q.sqlite"}),
+        )
+        scheme, details = config.parse_queue_url("sqlite:///var/q.sqlite")
+        self.assertTrue(details["filename"].endswith("/var/q.sqlite"))
+        self.assertTrue(os.path.isabs(details["filename"]))
+
+    def test_redis(self):
+        self.assertEqual(
+            config.parse_queue_url("redis://127.0.0.1:6379/2"),
+            ("redis", {"url": "redis://127.0.0.1:6379/2"}),
+        )
+        self.assertEqual(config.parse_queue_url("redis://cache")[0], "redis")
+
+    def test_malformed(self):
+        for url in ("sqlite:///", "redis://", "redis://host:port/0",
+                    "redis://host:6379/zero", "amqp://host", "", "/var/q.sqlite"):
+            with self.assertRaises(config.ConfigurationError) as caught:
+                config.parse_queue_url(url)
+            self.assertIn("collective.cron: queue", str(caught.exception))
+
+    def test_password_never_shown(self):
+        self.assertEqual(
+            config.public_queue("redis://:secret@host:6379/0"), "redis://:***@host:6379/0"
+        )
+        self.assertEqual(
+            config.public_queue("redis://user:secret@host:6379/0"),
+            "redis://user:***@host:6379/0",
+        )
+        self.assertNotIn("secret", str(self._error("redis://:secret@host:port/0")))
+
+    def _error(self, url):
+        try:
+            config.parse_queue_url(url)
+        except config.ConfigurationError as error:
+            return error
+
+    def test_servers_run_workers_scripts_do_not(self):
+        self.assertTrue(config.looks_like_a_server(["/srv/bin/runwsgi", "etc/zope.ini"]))
+        self.assertTrue(config.looks_like_a_server(["bin/instance", "fg"]))
+        self.assertFalse(config.looks_like_a_server(["bin/instance", "run", "x.py"]))
+        self.assertFalse(config.looks_like_a_server(["/srv/bin/zconsole", "run"]))
+        self.assertFalse(config.looks_like_a_server(["zope-testrunner"]))
+
+
+class TestSettings(unittest.TestCase):
+
+    def test_environment_overrides(self):
+        Environment().set(self, engine="huey", queue="redis://h:1/0", worker="on",
+                          threads="3")
+        self.assertEqual(
+            config.get_settings(),
+            {"engine": "huey", "queue": "redis://h:1/0", "worker": True, "threads": 3},
+        )
+
+    def test_errors_name_the_key(self):
+        cases = [
+            (dict(engine="celery"), "unknown engine 'celery'"),
+            (dict(engine="huey", worker="maybe"), "worker must be"),
+            (dict(engine="huey", threads="0"), "threads must be"),
+            (dict(engine="huey", queue="ftp://x"), "neither sqlite"),
+        ]
+        for values, message in cases:
+            test = unittest.TestCase()
+            environment = Environment()
+            for key in ("engine", "queue", "worker", "threads"):
+                name = "COLLECTIVE_CRON_" + key.upper()
+                self.addCleanup(environment.restore, name, os.environ.get(name))
+                os.environ.pop(name, None)
+            environment.set(self, **values)
+            with self.assertRaises(config.ConfigurationError) as caught:
+                config.get_settings()
+            self.assertIn(message, str(caught.exception))
+            del test
+
+
+class CapturedErrors(logging.Handler):
+    def __init__(self):
+        logging.Handler.__init__(self, logging.ERROR)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+class TestBrokenJobSystem(unittest.TestCase):
+    """A configuration that cannot work loses no cron and says why."""
+
+    layer = COLLECTIVE_CRON_FUNCTIONAL_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        self.errors = CapturedErrors()
+        logger = logging.getLogger("collective.cron")
+        logger.addHandler(self.errors)
+        self.addCleanup(logger.removeHandler, self.errors)
+
+    def test_unknown_engine(self):
+        Environment().set(self, engine="celery")
+        queue = IQueueManager(self.portal)
+        state = queue.state()
+        self.assertFalse(state["reachable"])
+        self.assertIn("unknown engine", state["error"])
+        crontab = Crontab.load(self.portal)
+        crontab.save_cron(Cron(name=u"x", periodicity=u"@daily", uid=u"kept"))
+        self.assertIn(u"kept", Crontab.load(self.portal).crons)
+        self.assertTrue(any("unknown engine" in message for message in self.errors.messages))
+
+    @unittest.skipUnless(huey_available(), "huey runs on Python 3")
+    def test_unreachable_redis(self):
+        Environment().set(self, engine="huey", queue="redis://127.0.0.1:1/0")
+        queue = IQueueManager(self.portal)
+        state = queue.state()
+        self.assertFalse(state["reachable"])
+        self.assertTrue(state["error"])
+        crontab = Crontab.load(self.portal)
+        crontab.save_cron(Cron(name=u"x", periodicity=u"@daily", uid=u"kept"))
+        # the queue operations fail after the commit, are logged, lose nothing
+        transaction.commit()
+        self.assertIn(u"kept", Crontab.load(self.portal).crons)
+        self.assertTrue(
+            any("did not answer" in message for message in self.errors.messages)
+        )
