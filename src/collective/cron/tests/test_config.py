@@ -96,18 +96,14 @@ class TestSettings(unittest.TestCase):
             (dict(engine="huey", threads="0"), "threads must be"),
             (dict(engine="huey", queue="ftp://x"), "neither sqlite"),
         ]
+        environment = Environment()
+        environment.set(self, engine="", queue="", worker="", threads="")
         for values, message in cases:
-            test = unittest.TestCase()
-            environment = Environment()
             for key in ("engine", "queue", "worker", "threads"):
-                name = "COLLECTIVE_CRON_" + key.upper()
-                self.addCleanup(environment.restore, name, os.environ.get(name))
-                os.environ.pop(name, None)
-            environment.set(self, **values)
+                os.environ["COLLECTIVE_CRON_" + key.upper()] = values.get(key, "")
             with self.assertRaises(config.ConfigurationError) as caught:
                 config.get_settings()
             self.assertIn(message, str(caught.exception))
-            del test
 
 
 class CapturedErrors(logging.Handler):
