@@ -2,8 +2,13 @@
 #
 #   make test [ENV=py311-plone60] [TEST_ARGS="-t test_models"]
 #   make test-all          every env, then one summary line per env
+#   make envs              create/update every env (make -j2 envs: in parallel)
 #   make run [ENV=...]     a Plone site with collective.cron on 127.0.0.1:8080
 #   make test-buildout     build test-6.0.x.cfg with buildout and run its bin/test
+#   make test-cluster      ZEO + 3 instances + Redis, a SIGKILL: exactly-once check
+#   make test-browser      the dashboard in headless Chromium (screenshots)
+#   make bench             latency, ZODB bytes per run, sync time
+#   make docs              the Sphinx documentation in docs/_build/html
 #   make versions          regenerate versions-*.cfg from constraints/
 #   make clean
 #
@@ -28,14 +33,16 @@ constraints_py313-plone62 := constraints/plone-6.2.txt constraints/build.txt
 BUILDOUT_VENV := .envs/buildout-6.0
 BUILDOUT_PYTHON ?= 3.11
 
-.PHONY: help test test-all run test-buildout versions clean
+.PHONY: help envs test test-all run test-buildout versions clean test-browser test-cluster bench docs
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
 .SECONDEXPANSION:
 .envs/%/.installed: setup.py constraints/extras.txt scripts/mkenv.sh $$(constraints_$$*)
 	bash scripts/mkenv.sh $*
+
+envs: $(foreach env,$(ENVS),.envs/$(env)/.installed)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/zope-testrunner --test-path=src -s collective.cron $(TEST_ARGS)
@@ -49,6 +56,32 @@ instance/etc/zope.conf: | $(VENV)/.installed
 run: $(VENV)/.installed instance/etc/zope.conf
 	$(VENV)/bin/zconsole run instance/etc/zope.conf scripts/create_site.py
 	COLLECTIVE_CRON_WORKER=on $(VENV)/bin/runwsgi instance/etc/zope.ini
+
+# The Cron Dashboard in Debian's headless Chromium (Playwright), on a
+# throwaway instance built as `run` builds one; screenshots in docs/_static/.
+test-browser: $(VENV)/.installed
+	bash scripts/browser/setup.sh .envs/browser
+	.envs/browser/bin/python scripts/browser_test.py --env $(VENV)
+
+# A ZEO server, three instances with workers sharing a real redis-server,
+# 20 crons due every minute, one instance killed with SIGKILL: ends with
+# "cluster: occurrences=… runs=… duplicates=0 missed=0" or fails.
+test-cluster: $(VENV)/.installed
+	$(VENV)/bin/python scripts/cluster_test.py
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python benchmarks/bench.py
+
+DOCS_VENV := .envs/docs
+$(DOCS_VENV)/.installed: constraints/docs.txt
+	rm -rf $(DOCS_VENV)
+	uv venv -q --python-preference only-system --python 3.11 $(DOCS_VENV)
+	uv pip install -q --python $(DOCS_VENV)/bin/python -r constraints/docs.txt
+	touch $@
+
+docs: $(DOCS_VENV)/.installed
+	$(DOCS_VENV)/bin/sphinx-build -W -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
 
 # pip 24.2 still applies PIP_CONSTRAINT to its isolated builds.
 $(BUILDOUT_VENV)/.installed: constraints/build.txt
