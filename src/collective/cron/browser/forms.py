@@ -25,6 +25,7 @@ from collective.cron.interfaces import ILogStore
 from plone.app.z3cform.interfaces import IPloneFormLayer
 from plone.z3cform.layout import FormWrapper
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
+from Products.statusmessages.interfaces import IStatusMessage
 from z3c.form import button
 from z3c.form import field
 from z3c.form import form
@@ -278,7 +279,6 @@ class CronForm(form.Form):
     ignoreContext = True
     crontab = None
     cron = None
-    previewed = False
 
     @property
     def dashboard_url(self):
@@ -338,8 +338,6 @@ class CronForm(form.Form):
         )
 
     def notify(self, message, kind=u"info"):
-        from Products.statusmessages.interfaces import IStatusMessage
-
         IStatusMessage(self.request).add(message, type=kind)
 
     @button.buttonAndHandler(_(u"button_save", default=u"Save"), name="save")
@@ -381,7 +379,6 @@ class CronForm(form.Form):
     @button.buttonAndHandler(_(u"button_preview", default=u"Preview"), name="preview")
     def handle_preview(self, action):
         data, errors = self.extractData()
-        self.previewed = True
         if errors:
             self.status = self.formErrorsMessage
             return

@@ -31,11 +31,12 @@ from zope.interface import implementer
 
 import datetime
 import pytz
+import six
 import transaction
 import unittest
 
 
-PASSWORD = u"secret-Passw0rd"
+PASSWORD = "secret-Passw0rd"
 NOW = datetime.datetime(2025, 1, 15, 10, 0, 0, tzinfo=pytz.utc)
 
 
@@ -118,9 +119,21 @@ def fake_queue(state):
     return FakeQueue
 
 
+class TextBrowser(Browser):
+    """A test browser whose ``contents`` is text on Python 2 as well."""
+
+    @property
+    def contents(self):
+        contents = super(TextBrowser, self).contents
+        if isinstance(contents, six.binary_type):
+            contents = contents.decode("utf-8")
+        return contents
+
+
 class DashboardTestCase(unittest.TestCase):
 
     layer = COLLECTIVE_CRON_FUNCTIONAL_TESTING
+    warm_up = True
 
     def setUp(self):
         self.app = self.layer["app"]
@@ -129,6 +142,11 @@ class DashboardTestCase(unittest.TestCase):
         acl_users = self.portal.acl_users
         acl_users.userFolderAddUser("member", PASSWORD, ["Member"], [])
         acl_users.userFolderAddUser("siteadmin", PASSWORD, ["Site Administrator"], [])
+        if self.warm_up:
+            # A running site's job system has its queue already.
+            queue = queryAdapter(self.portal, IQueueManager)
+            if queue is not None:
+                queue.state()
         transaction.commit()
 
     # -- data ------------------------------------------------------------
@@ -169,12 +187,12 @@ class DashboardTestCase(unittest.TestCase):
     # -- browsing ----------------------------------------------------------
 
     def browser(self, user=SITE_OWNER_NAME, password=SITE_OWNER_PASSWORD, language=None):
-        browser = Browser(self.app)
+        browser = TextBrowser(self.app)
         browser.handleErrors = False
         if user:
-            browser.addHeader("Authorization", "Basic %s:%s" % (user, password))
+            browser.addHeader("Authorization", str("Basic %s:%s" % (user, password)))
         if language:
-            browser.addHeader("Accept-Language", language)
+            browser.addHeader("Accept-Language", str(language))
         return browser
 
     def human_browser(self, **kwargs):
@@ -325,6 +343,20 @@ class TestList(DashboardTestCase):
         browser = self.browser()
         browser.open(self.url)
         self.assertIn(u"no runner", browser.contents)
+
+
+class TestFreshSite(DashboardTestCase):
+    """The first look at the dashboard of a new site."""
+
+    warm_up = False
+
+    def test_a_look_writes_nothing(self):
+        # Reading the state of the job system must not create anything:
+        # plone.protect would turn the GET into a "confirm action" page.
+        browser = self.browser()
+        browser.open(self.url)
+        self.assertEqual(browser.url, self.url)
+        self.assertIn(u"No cron yet.", browser.contents)
 
 
 class TestEngineBox(DashboardTestCase):
