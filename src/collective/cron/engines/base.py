@@ -327,7 +327,14 @@ def _running_is_stale(site, state):
     if queue is None:
         return False
     alive = queue.is_alive(instance)
+    if alive is None:
+        # A worker the job system does not know: after a long time, take
+        # it for gone rather than let the cron wait for ever.
+        return clock.now() - clock.as_utc(state.running[1]) > UNKNOWN_WORKER_TIMEOUT
     return alive is False
+
+
+UNKNOWN_WORKER_TIMEOUT = datetime.timedelta(hours=6)
 
 
 PROCESS_STARTED = clock.now()

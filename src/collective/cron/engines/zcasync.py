@@ -157,20 +157,26 @@ def queue_connection(site):
     return site._p_jar.get_connection(database.database_name)
 
 
-def get_queue(site=None):
+def get_queue(site=None, create=True):
     """The zc.async queue jobs of ``site`` (default: the current site) go to.
 
-    Created in the current transaction when no worker created it yet.
+    Created in the current transaction when no worker created it yet, unless
+    ``create`` is false (reading must not write: a page that only looks
+    would then be a write on GET); None then.
     """
     site = site if site is not None else getSite()
     connection = queue_connection(site)
     root = connection.root()
     queues = root.get(zc.async.interfaces.KEY)
+    if queues is None and not create:
+        return None
     if queues is None:
         queues = root[zc.async.interfaces.KEY] = zc.async.queue.Queues()
         connection.add(queues)
         logger.info("zc.async queues created in database %r", connection.db().database_name)
     queue = queues.get(QUEUE_NAME)
+    if queue is None and not create:
+        return None
     if queue is None:
         queue = queues[QUEUE_NAME] = zc.async.queue.Queue()
         connection.add(queue)
@@ -309,6 +315,13 @@ class ZCAsyncQueueManager(object):
     def register_job(self, cron_uid, when, trigger="schedule", scheduled=None):
         when = _as_utc(when)
         scheduled = _as_utc(scheduled) if scheduled is not None else when
+        if trigger != "manual":
+            # One job per occurrence: queueing the same one again (after a
+            # run and by the synchronisation, say) gives the queued job.
+            for data in self.jobs(cron_uid):
+                if (data["trigger"] == trigger and data["scheduled"] == scheduled
+                        and data["status"] == "pending"):
+                    return data["id"]
         queue = self.queue
         job = self._queue_call(
             queue, when, self.job_function, cron_uid, scheduled.isoformat(), trigger
@@ -372,7 +385,10 @@ class ZCAsyncQueueManager(object):
     def jobs(self, cron_uid=None):
         """Jobs of this site that did not finish: pending, then running."""
         result = []
-        for job in self._unfinished(self.queue):
+        queue = get_queue(self.context, create=False)
+        if queue is None:
+            return result
+        for job in self._unfinished(queue):
             data = self._describe(job)
             if data is None or (cron_uid is not None and data["uid"] != cron_uid):
                 continue
@@ -419,9 +435,15 @@ class ZCAsyncQueueManager(object):
             "heartbeat": None,
         }
         try:
-            queue = self.queue
+            queue = get_queue(self.context, create=False)
         except QueueUnavailable as error:
             state["error"] = u"%s" % (error,)
+            return state
+        if queue is None:
+            state["error"] = (
+                u"the zc.async queue does not exist yet: it is created when a "
+                u"worker starts or a job is queued"
+            )
             return state
         state["queue"] = u"plone.app.async: zc.async queue %r in database %r, %d jobs" % (
             QUEUE_NAME,

@@ -357,3 +357,49 @@ def test_suite():
     if not HAVE_ZCASYNC:
         return unittest.TestSuite()
     return unittest.defaultTestLoader.loadTestsFromName(__name__)
+
+
+from collective.cron.tests.engine_tests import EngineTests  # noqa: E402
+
+
+@unittest.skipUnless(HAVE_ZCASYNC, "zc.async runs on Python 2.7")
+class TestZCAsyncEngineBehaviour(EngineTests, unittest.TestCase):
+    """The behaviour every engine shows (tests/engine_tests.py), on zc.async
+    with a real dispatcher."""
+
+    layer = ZCASYNC_FUNCTIONAL_TESTING
+    engine_name = "zcasync"
+
+    def start_worker(self):
+        transaction.commit()
+        return self.layer.start_worker(poll_interval=0.2)
+
+    def flush_queue(self):
+        queue = zcasync.get_queue(self.portal)
+        for job in list(queue):
+            queue.remove(job)
+        transaction.commit()
+
+    def test_engine_state(self):
+        self.start_worker()
+        state = self.queue.state()
+        self.assertEqual(state["engine"], "zcasync")
+        self.assertTrue(state["reachable"])
+        self.assertTrue(state["worker"])
+        self.assertIsNone(state["error"])
+
+    def test_overlap_is_logged_not_run(self):
+        """A run of this very process is in flight: the next is not run.
+
+        (zc.async knows only the workers that registered, so the part of the
+        shared test about an unknown worker taken for dead does not apply.)
+        """
+        cron = self.add_cron(periodicity=u"* * * * *")
+        state = base.get_state(self.portal, cron.uid)
+        state.running = (base.instance_id(), utcnow(), (u"schedule", u"x", u"job-x"))
+        transaction.commit()
+        self.start_worker()
+        self.queue_in(cron, 0, trigger=u"manual")
+        logs = wait_for(lambda: ILogStore(self.portal).logs(cron.uid))
+        self.assertEqual(logs[-1].status, 3)
+        self.assertIn(u"still running", logs[-1].messages[0])
