@@ -29,18 +29,11 @@ class EngineTests(object):
     """What every job engine must do, with a real worker.
 
     A test class mixes it in and says how to start its worker and how to
-    empty its queue (``start_worker``, ``flush_queue``, ``engine_name``).
+    empty its queue: it defines ``start_worker()``, ``flush_queue()`` and
+    ``engine_name``.
     """
 
     engine_name = None
-
-    def start_worker(self):
-        raise NotImplementedError(
-            "an engine test class says how its worker starts")
-
-    def flush_queue(self):
-        raise NotImplementedError(
-            "an engine test class says how its queue is emptied")
 
     def setUp(self):
         self.portal = self.layer["portal"]
