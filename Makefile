@@ -55,6 +55,7 @@ instance/etc/zope.conf: | $(VENV)/.installed
 
 run: $(VENV)/.installed instance/etc/zope.conf
 	$(VENV)/bin/zconsole run instance/etc/zope.conf scripts/create_site.py
+	@echo "Open http://localhost:8080/Plone/@@cron-settings (admin / admin); Ctrl-C stops."
 	COLLECTIVE_CRON_WORKER=on $(VENV)/bin/runwsgi instance/etc/zope.ini
 
 # The Cron Dashboard in Debian's headless Chromium (Playwright), on a
