@@ -10,6 +10,8 @@ page checks the permission again before doing anything)::
     @@cron-settings/add               add form
     @@cron-settings/switch            the crontab's global on/off switch
     @@cron-settings/bulk              bulk actions on the selected crons
+    @@cron-settings/export            the crontab as a JSON file (transfer.py)
+    @@cron-settings/import            import such a file (transfer.py)
     @@cron-settings/<uid>             a cron: settings, jobs, logs
     @@cron-settings/<uid>/edit        edit form
     @@cron-settings/<uid>/switch      turn one cron on or off
@@ -256,11 +258,14 @@ class CronDashboard(DashboardPage):
 
     def publishTraverse(self, request, name):
         from collective.cron.browser import forms
+        from collective.cron.browser import transfer
 
         pages = {
             u"add": forms.AddCronPage,
             u"switch": CrontabSwitch,
             u"bulk": BulkActions,
+            u"export": transfer.ExportCrontab,
+            u"import": transfer.ImportCrontab,
         }
         if name in pages:
             page = pages[name](self.context, request, crontab=self.crontab)
