@@ -512,6 +512,7 @@ class Worker(object):
         self.stop_event = threading.Event()
         self.thread = None
         self.running = False
+        self.queue_down = False
 
     def start(self):
         set_database(self.db)
@@ -543,10 +544,19 @@ class Worker(object):
             self.huey.put(KEY_PREFIX + "heartbeat", now)
             if self.instance not in known_instances(self.huey):
                 register_instance(self.huey, self.instance)
-            return True
         except Exception as error:
-            logger.warning("collective.cron: the queue does not answer: %s", error)
+            # Said once when the queue goes away, not at every heartbeat.
+            if not self.queue_down:
+                logger.error(
+                    "collective.cron: the job queue does not answer (%s); jobs "
+                    "wait until it is back", error,
+                )
+            self.queue_down = True
             return False
+        if self.queue_down:
+            logger.info("collective.cron: the job queue answers again")
+            self.queue_down = False
+        return True
 
     def dead_instances(self):
         """Other workers of this queue whose heartbeat stopped."""

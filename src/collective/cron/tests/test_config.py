@@ -153,3 +153,22 @@ class TestBrokenJobSystem(unittest.TestCase):
         self.assertTrue(
             any("did not answer" in message for message in self.errors.messages)
         )
+
+
+@unittest.skipUnless(huey_available(), "huey runs on Python 3")
+class TestQueueDown(unittest.TestCase):
+    """A worker whose queue went away says so once, and again when it is back."""
+
+    def test_said_once(self):
+        from collective.cron.engines import huey as engine
+
+        errors = CapturedErrors()
+        logger = logging.getLogger("collective.cron")
+        logger.addHandler(errors)
+        self.addCleanup(logger.removeHandler, errors)
+        worker = engine.Worker(engine.make_huey("redis://127.0.0.1:1/0"), db=None)
+        self.assertFalse(worker.beat())
+        self.assertFalse(worker.beat())
+        self.assertFalse(worker.beat())
+        said = [message for message in errors.messages if "does not answer" in message]
+        self.assertEqual(len(said), 1)
