@@ -12,8 +12,11 @@ from plone.app.testing import SITE_OWNER_NAME
 from zope.annotation.interfaces import IAnnotations
 from zope.component import getMultiAdapter
 
+from ZODB.POSException import ConflictError
+
 import datetime
 import pytz
+import time
 import transaction
 
 
@@ -218,8 +221,16 @@ class EngineTests(object):
         state.handled = handled
         transaction.commit()
         self.start_worker()
-        base.reconcile_site(self.portal, self.queue)
-        transaction.commit()
+        # The worker may reconcile at the same moment (a starting zc.async
+        # worker does): retry on the conflict, as the workers themselves do.
+        for pause in base.attempts_pauses(10):
+            try:
+                base.reconcile_site(self.portal, self.queue)
+                transaction.commit()
+                break
+            except ConflictError:
+                transaction.abort()
+                time.sleep(pause)
         return cron
 
     def test_missed_occurrences_run_once(self):
