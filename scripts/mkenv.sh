@@ -66,9 +66,10 @@ if [ "$pyver" = 2.7 ]; then
     pip_quiet "${pip[@]}" -e ".[$extras]"
     "$venv/bin/python" -c "import Products.CMFPlone, zc.async, plone.app.async, collective.cron, collective.monkeypatcher"
 else
-    command -v uv >/dev/null 2>&1 || { echo "uv is needed: pip install uv" >&2; exit 1; }
-    [ -x "$venv/bin/python" ] || uv venv -q --python "$python" "$venv"
-    uv pip install -q --python "$venv/bin/python" \
+    # The Makefile passes UV (the one on PATH, or its own pinned copy).
+    uv=${UV:-uv}
+    [ -x "$venv/bin/python" ] || "$uv" venv -q --python "$python" "$venv"
+    "$uv" pip install -q --python "$venv/bin/python" \
         -c "$constraints" -c constraints/extras.txt \
         ${build_constraints:+--build-constraint "$build_constraints"} \
         --reinstall-package collective.cron -e ".[$extras]"

@@ -25,10 +25,11 @@ stamp=$venv/.installed
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$PLAYWRIGHT" ]; then
     echo "== browser: $PLAYWRIGHT in $venv"
     rm -rf "$venv"
-    if command -v uv >/dev/null 2>&1; then
-        uv venv -q --python-preference only-system --python 3.11 "$venv" 2>/dev/null ||
-            uv venv -q --python-preference only-system "$venv"
-        uv pip install -q --python "$venv/bin/python" "$PLAYWRIGHT"
+    uv=${UV:-uv}
+    if command -v "$uv" >/dev/null 2>&1; then
+        "$uv" venv -q --python-preference only-system --python 3.11 "$venv" 2>/dev/null ||
+            "$uv" venv -q --python-preference only-system "$venv"
+        "$uv" pip install -q --python "$venv/bin/python" "$PLAYWRIGHT"
     else
         python3 -m venv "$venv"
         "$venv/bin/python" -m pip install -q "$PLAYWRIGHT"

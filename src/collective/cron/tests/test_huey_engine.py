@@ -2,12 +2,10 @@
 """The huey engine with a real worker: SQLite and a real redis-server."""
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
 from collective.cron.testing import COLLECTIVE_CRON_HUEY_REDIS_FUNCTIONAL_TESTING
-from collective.cron.testing import huey_available
-from collective.cron.testing import redis_required
-from collective.cron.testing import redis_server_binary
 from collective.cron.testing import start_test_worker
 from collective.cron.tests.engine_tests import EngineTests
 
+import sys
 import unittest
 
 
@@ -24,16 +22,18 @@ class HueyEngineTests(EngineTests):
         engine.get_huey().flush()
 
 
-@unittest.skipUnless(huey_available(), "huey runs on Python 3")
+# huey is a dependency on Python 3: there these tests never skip (a missing
+# huey or redis-server is an error, not a silent skip).
+ON_PYTHON_2 = sys.version_info[0] == 2
+
+
+@unittest.skipIf(ON_PYTHON_2, "huey runs on Python 3")
 class TestHueySqlite(HueyEngineTests, unittest.TestCase):
 
     layer = COLLECTIVE_CRON_FUNCTIONAL_TESTING
 
 
-@unittest.skipUnless(
-    huey_available() and (redis_server_binary() or redis_required()),
-    "redis-server is not installed",
-)
+@unittest.skipIf(ON_PYTHON_2, "huey runs on Python 3")
 class TestHueyRedis(HueyEngineTests, unittest.TestCase):
 
     layer = COLLECTIVE_CRON_HUEY_REDIS_FUNCTIONAL_TESTING
