@@ -147,10 +147,15 @@ $(LINT_VENV)/.installed: constraints/lint.txt | $(UV_TOOL)
 lint: $(LINT_VENV)/.installed
 	bash scripts/lint.sh $(LINT_VENV)
 
+# isort, black and zpretty rewrite files; each runs even if one before it
+# failed (black cannot parse a file, say).
 format: $(LINT_VENV)/.installed
-	$(LINT_VENV)/bin/isort --quiet .
-	$(LINT_VENV)/bin/black --quiet .
-	find src \( -name '*.zcml' -o -name '*.xml' \) -print0 | xargs -0 $(LINT_VENV)/bin/zpretty -i
+	@status=0; \
+	$(LINT_VENV)/bin/isort --quiet . || status=1; \
+	$(LINT_VENV)/bin/black --quiet . || status=1; \
+	find src \( -name '*.zcml' -o -name '*.xml' \) -print0 | \
+		xargs -0 $(LINT_VENV)/bin/zpretty -i || status=1; \
+	exit $$status
 
 # The whole py311 suite under coverage.py: a terminal report, htmlcov/ and
 # the gate (fail_under in pyproject.toml). The huey workers run jobs on

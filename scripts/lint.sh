@@ -87,8 +87,8 @@ PY
 }
 
 check flake8 "$bin/flake8"
-check isort "$bin/isort" --check-only --diff --quiet .
-check black "$bin/black" --check --quiet .
+check isort "$bin/isort" --check-only .
+check black "$bin/black" --check .
 # shellcheck disable=SC2046
 check zpretty "$bin/zpretty" --check $(xml_files)
 check codespell "$bin/codespell"
