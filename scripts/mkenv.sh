@@ -64,7 +64,7 @@ if [ "$pyver" = 2.7 ]; then
     # Twisted 17.5.0 needs incremental to build; install it first (pinned).
     pip_quiet "${pip[@]}" incremental
     # Paste: the translogger of the zope.ini that mkwsgiinstance writes
-    # (`make run`); Zope's `wsgi` extra brings it on Python 3.
+    # (`make run`), which Plone 5.2 does not install.
     pip_quiet "${pip[@]}" -e ".[$extras]" Paste
     "$venv/bin/python" -c "import Products.CMFPlone, zc.async, plone.app.async, collective.cron, collective.monkeypatcher"
 else
@@ -74,7 +74,7 @@ else
     "$uv" pip install -q --python "$venv/bin/python" \
         -c "$constraints" -c constraints/extras.txt \
         ${build_constraints:+--build-constraint "$build_constraints"} \
-        --reinstall-package collective.cron -e ".[$extras]"
+        --reinstall-package collective.cron -e ".[$extras]" Paste
     # setuptools installs a "-nspkg.pth" for the pkg_resources-style
     # namespace package `collective` of an editable install. Where the other
     # collective.* packages are native (PEP 420) namespaces (Plone 6.2), that
