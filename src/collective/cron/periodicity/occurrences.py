@@ -319,5 +319,3 @@ def period_seconds(expression, timezone=DEFAULT_TIMEZONE):
         for earlier, later in zip(occurrences, occurrences[1:])
     ]
     return int(min(gaps)) if gaps else 0
-
-

@@ -343,4 +343,3 @@ def validate(expression):
             value=normalised,
         )
     return normalised
-

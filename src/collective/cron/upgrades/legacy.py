@@ -60,4 +60,3 @@ def local_to_utc(naive, local_timezone=None):
         return zone.normalize(zone.localize(naive)).astimezone(pytz.utc)
     epoch = time.mktime(naive.timetuple())
     return datetime.datetime.fromtimestamp(epoch, pytz.utc)
-
