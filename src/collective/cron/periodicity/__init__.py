@@ -15,16 +15,11 @@ which hide the submodules of the same names: reach a submodule with
 """
 
 from collective.cron.periodicity.validate import ALIASES  # noqa: F401
-from collective.cron.periodicity.validate import DAY_NAMES  # noqa: F401
-from collective.cron.periodicity.validate import FIELDS  # noqa: F401
 from collective.cron.periodicity.validate import InvalidPeriodicity  # noqa: F401
 from collective.cron.periodicity.validate import InvalidTimezone  # noqa: F401
-from collective.cron.periodicity.validate import MONTH_NAMES  # noqa: F401
-from collective.cron.periodicity.validate import REFERENCE_DATE  # noqa: F401
 from collective.cron.periodicity.validate import validate  # noqa: F401
 from collective.cron.periodicity.occurrences import DEFAULT_TIMEZONE  # noqa: F401
 from collective.cron.periodicity.occurrences import get_timezone  # noqa: F401
-from collective.cron.periodicity.occurrences import iter_occurrences  # noqa: F401
 from collective.cron.periodicity.occurrences import next_occurrence  # noqa: F401
 from collective.cron.periodicity.occurrences import next_occurrences  # noqa: F401
 from collective.cron.periodicity.occurrences import occurrences_between  # noqa: F401
