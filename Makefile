@@ -1,6 +1,6 @@
 # collective.cron development tasks (GNU make).
 #
-#   make test [ENV=py311-plone60] [TEST_ARGS="-t test_models"]
+#   make test [ENV=py311-plone60] [TEST_ARGS="-t test_cron"]
 #   make test-all          every env, then one summary line per env
 #   make envs              create/update every env (make -j2 envs: in parallel)
 #   make run [ENV=...]     a Plone site with collective.cron on localhost:8080 (HTTP_PORT=...)
