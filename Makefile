@@ -1,9 +1,10 @@
 # collective.cron development tasks (GNU make).
 #
-#   make test [ENV=py311-plone60] [TEST_ARGS="-t test_models"]
+#   make test [ENV=py311-plone60] [TEST_ARGS="-t test_cron"]
 #   make test-all          every env, then one summary line per env
 #   make envs              create/update every env (make -j2 envs: in parallel)
-#   make run [ENV=...]     a Plone site with collective.cron on 127.0.0.1:8080
+#   make run [ENV=...]     a Plone site with collective.cron on localhost:8080 (HTTP_PORT=...)
+#   make check-fresh       make test + make run in a clone, without uv and redis-server
 #   make test-buildout     build test-6.0.x.cfg with buildout and run its bin/test
 #   make test-cluster      ZEO + 3 instances + Redis, a SIGKILL: exactly-once check
 #   make test-browser      the dashboard in headless Chromium (screenshots)
@@ -50,10 +51,10 @@ endif
 export UV
 
 
-.PHONY: uv help envs test test-all run test-buildout versions clean test-browser test-cluster bench docs
+.PHONY: uv check-fresh help envs test test-all run test-buildout versions clean test-browser test-cluster bench docs
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^#$$/p' Makefile | grep -v '^#$$' | sed 's/^# \{0,1\}//'
 
 .envs/tools/bin/uv:
 	rm -rf .envs/tools
@@ -78,10 +79,18 @@ test-all:
 instance/etc/zope.conf: | $(VENV)/.installed
 	$(VENV)/bin/mkwsgiinstance -d instance -u admin:admin
 
+HTTP_PORT ?= 8080
+
 run: $(VENV)/.installed instance/etc/zope.conf
 	$(VENV)/bin/zconsole run instance/etc/zope.conf scripts/create_site.py
-	@echo "Open http://localhost:8080/Plone/@@cron-settings (admin / admin); Ctrl-C stops."
+	sed -i -e 's/^port = .*/port = $(HTTP_PORT)/' instance/etc/zope.ini
+	@echo "Open http://localhost:$(HTTP_PORT)/Plone/@@cron-settings (admin / admin); Ctrl-C stops."
 	COLLECTIVE_CRON_WORKER=on $(VENV)/bin/runwsgi instance/etc/zope.ini
+
+# The README's two commands in a clone of the current commit, with uv and
+# redis-server hidden from the PATH and empty package caches.
+check-fresh:
+	bash scripts/check_fresh.sh
 
 # The Cron Dashboard in Debian's headless Chromium (Playwright), on a
 # throwaway instance built as `run` builds one; screenshots in docs/_static/.

@@ -64,6 +64,7 @@ setup(
         "six",
         "pytz",
         "croniter",
+        "python-dateutil",
         "Products.CMFPlone",
         "Products.GenericSetup",
         "plone.api",

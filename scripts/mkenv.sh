@@ -63,16 +63,18 @@ if [ "$pyver" = 2.7 ]; then
          -c "$constraints" -c constraints/extras.txt)
     # Twisted 17.5.0 needs incremental to build; install it first (pinned).
     pip_quiet "${pip[@]}" incremental
-    pip_quiet "${pip[@]}" -e ".[$extras]"
+    # Paste: the translogger of the zope.ini that mkwsgiinstance writes
+    # (`make run`), which Plone 5.2 does not install.
+    pip_quiet "${pip[@]}" -e ".[$extras]" Paste
     "$venv/bin/python" -c "import Products.CMFPlone, zc.async, plone.app.async, collective.cron, collective.monkeypatcher"
 else
     # The Makefile passes UV (the one on PATH, or its own pinned copy).
-    uv=${UV:-uv}
+    uv=${UV:-$(command -v uv || echo .envs/tools/bin/uv)}
     [ -x "$venv/bin/python" ] || "$uv" venv -q --python "$python" "$venv"
     "$uv" pip install -q --python "$venv/bin/python" \
         -c "$constraints" -c constraints/extras.txt \
         ${build_constraints:+--build-constraint "$build_constraints"} \
-        --reinstall-package collective.cron -e ".[$extras]"
+        --reinstall-package collective.cron -e ".[$extras]" Paste
     # setuptools installs a "-nspkg.pth" for the pkg_resources-style
     # namespace package `collective` of an editable install. Where the other
     # collective.* packages are native (PEP 420) namespaces (Plone 6.2), that
@@ -80,6 +82,15 @@ else
     site=$("$venv/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
     echo "import sys, pkgutil; m = sys.modules.get('collective'); m is not None and setattr(m, '__path__', pkgutil.extend_path(m.__path__, 'collective'))" \
         > "$site/collective_cron_zz_namespace.pth"
+    if [ "$pyver" = 3.8 ]; then
+        # Plone 5.2 finds add-ons with z3c.autoinclude, which looks for the
+        # package's folder beside its metadata: a PEP 660 editable install
+        # has none there. Install the project as a develop egg, as buildout
+        # and pip's legacy editable installs do.
+        "$uv" pip uninstall -q --python "$venv/bin/python" collective.cron
+        "$venv/bin/python" setup.py -q develop --no-deps >"$venv/develop.log" 2>&1 ||
+            { cat "$venv/develop.log" >&2; exit 1; }
+    fi
     "$venv/bin/python" -W ignore -c "import Products.CMFPlone, collective.cron, collective.monkeypatcher"
 fi
 

@@ -1,10 +1,21 @@
 # -*- coding: utf-8 -*-
-"""The one place collective.cron asks for the current time.
+"""The time of the schedule: ``now()``, and ISO texts of aware UTC times.
 
-Schedules, logs and the missed-run logic all read ``now()`` from here, so a
-test can freeze or move time (``freeze``/``advance``/``reset``) instead of
-sleeping until a cron is due.
+Schedules, logs, job states and the missed-run logic read ``now()`` from
+here, so a test can freeze or move time (``freeze``/``advance``/``reset``)
+instead of sleeping until a cron is due.
+
+It is not the only place that reads the time, on purpose: what measures
+real time between processes or for a person reads the system clock,
+because a frozen clock there would stop workers or tests from ever timing
+out.  Those are the engines' worker heartbeats and loop timers
+(``engines/huey.py``: ``time.time()``; ``engines/zcasync.py``: when a site
+was marked), the waiting loops of the test helpers (``testing.py``,
+``testing_zcasync.py``) and the demo's sample data (``demo.py``).
 """
+from collective.cron.compat import as_text
+from dateutil.parser import isoparse
+
 import datetime
 import pytz
 
@@ -53,21 +64,18 @@ def to_iso(when):
     return as_utc(when).isoformat()
 
 
+def parse_iso(text):
+    """An ISO 8601 text as a datetime, aware when the text has an offset.
+
+    python-dateutil reads it (any offset or ``Z``, fractions of a second, a
+    space or ``T`` between date and time); a text it cannot read raises
+    ValueError.
+    """
+    return isoparse(as_text(text).strip())
+
+
 def from_iso(text):
-    """Parse what ``to_iso`` wrote (and ISO texts with any offset or none)."""
+    """Parse what ``to_iso`` wrote as aware UTC; a text without offset is UTC."""
     if not text:
         return None
-    text = text.strip().replace(" ", "T")
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    offset = None
-    main = text
-    if len(text) > 6 and text[-6] in "+-" and text[-3] == ":":
-        main, offset = text[:-6], text[-6:]
-    fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in main else "%Y-%m-%dT%H:%M:%S"
-    value = datetime.datetime.strptime(main, fmt)
-    if offset is None:
-        return pytz.utc.localize(value)
-    sign = 1 if offset[0] == "+" else -1
-    delta = datetime.timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
-    return pytz.utc.localize(value - sign * delta)
+    return as_utc(parse_iso(text))

@@ -5,7 +5,7 @@ Run it from anywhere with an environment that has i18ndude::
 
     python src/collective/cron/locales/update.py
 
-1. the messages that ``periodicity.py`` builds from (msgid, default) pairs
+1. the messages that ``periodicity/validate.py`` builds from (msgid, default) pairs
    are invisible to i18ndude: they are written to
    ``collective.cron-manual.pot`` first;
 2. ``i18ndude rebuild-pot`` extracts every other message of the package
@@ -70,8 +70,8 @@ def write_manual_pot():
         '"Domain: %s\\n"' % DOMAIN,
         "",
     ]
-    for msgid, (default, line) in sorted(dynamic_messages(os.path.join(PACKAGE, "periodicity.py")).items()):
-        lines.append("#: ./periodicity.py:%d" % line)
+    for msgid, (default, line) in sorted(dynamic_messages(os.path.join(PACKAGE, "periodicity", "validate.py")).items()):
+        lines.append("#: ./periodicity/validate.py:%d" % line)
         lines.append("#. Default: %s" % quote(default))
         lines.append("msgid %s" % quote(msgid))
         lines.append('msgstr ""')

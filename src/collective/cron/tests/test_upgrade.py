@@ -1,14 +1,17 @@
 # -*- coding: utf-8 -*-
 """The upgrade step from collective.cron 2.x to profile version 3000."""
 
-from collective.cron import crontab as models
 from collective.cron.adapters.logstore import ANNOTATION_KEY
 from collective.cron.adapters.registry import ACTIVATED_RECORD
 from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.compat import text_type
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ICrontabSynchronisationEvent
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IModifiedCrontabEvent
+from collective.cron.log import FAILURE
+from collective.cron.log import NOTRUN
+from collective.cron.log import WARN
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from plone.registry import field
 from plone.registry import Record
@@ -20,7 +23,6 @@ from zope.component import getUtility
 import datetime
 import json
 import pytz
-import six
 import time
 import unittest
 
@@ -93,7 +95,7 @@ class TestUpgradeFrom2x(unittest.TestCase):
         del self.events[:]
 
     def texts(self, *crons):
-        return [six.text_type(json.dumps(cron)) for cron in crons]
+        return [text_type(json.dumps(cron)) for cron in crons]
 
     def upgrade(self):
         steps = [
@@ -130,13 +132,13 @@ class TestUpgradeFrom2x(unittest.TestCase):
         store = ILogStore(self.portal)
         logs = store.logs(CLEANUP[u"uid"])
         # logs_limit 2: the oldest went
-        self.assertEqual([log.status for log in logs], [models.WARN, models.FAILURE])
+        self.assertEqual([log.status for log in logs], [WARN, FAILURE])
         # Paris is UTC+1 in winter, UTC+2 in summer
         self.assertEqual(logs[0].date, utc(2014, 1, 6, 2, 0, 1))
         self.assertEqual(logs[1].date, utc(2014, 7, 7, 1, 0, 4))
         self.assertEqual(logs[0].messages, [u"3 items left"])
         (newsletter,) = store.logs(NEWSLETTER[u"uid"])
-        self.assertEqual(newsletter.status, models.NOTRUN)
+        self.assertEqual(newsletter.status, NOTRUN)
         self.assertEqual(newsletter.date, utc(2014, 3, 3, 7, 30))
 
     def test_without_site_timezone_the_server_zone_is_used(self):
@@ -145,8 +147,10 @@ class TestUpgradeFrom2x(unittest.TestCase):
         self.upgrade()
         (log,) = ILogStore(self.portal).logs(NEWSLETTER[u"uid"])
         naive = datetime.datetime(2014, 3, 3, 8, 30)
-        expected = datetime.datetime.utcfromtimestamp(time.mktime(naive.timetuple()))
-        self.assertEqual(log.date, pytz.utc.localize(expected))
+        expected = datetime.datetime.fromtimestamp(
+            time.mktime(naive.timetuple()), pytz.utc
+        )
+        self.assertEqual(log.date, expected)
 
     def test_queue_is_synchronised(self):
         self.make_2x_site(self.texts(CLEANUP, NEWSLETTER))

@@ -12,7 +12,8 @@ statuses as integers.  This step:
    values are read first and written back as text;
 2. loads the crontab, which reads the 2.x JSON (dates from the site's
    ``plone.portal_timezone``, else the server's zone, to UTC; integer
-   statuses) and keeps every cron with its uid;
+   statuses: the readers are in ``legacy.py``) and keeps every cron with
+   its uid;
 3. saves it: the logs move to the log store, the registry entries lose
    their ``logs``, and the save asks the job system to queue every active
    cron.
@@ -24,6 +25,7 @@ Running the step again changes nothing more.
 from collective.cron import logger
 from collective.cron.adapters.registry import ACTIVATED_RECORD
 from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.compat import as_text
 from collective.cron.crontab import Crontab
 from plone.registry.interfaces import IRegistry
 from Products.CMFCore.utils import getToolByName
@@ -31,15 +33,8 @@ from zope.component import getUtility
 from zope.component.hooks import getSite
 from zope.component.hooks import setSite
 
-import six
 
 PROFILE = "profile-collective.cron:default"
-
-
-def _as_text(value):
-    if isinstance(value, six.binary_type):
-        return value.decode("utf-8", "replace")
-    return six.text_type(value)
 
 
 def _stored_values(registry):
@@ -49,7 +44,7 @@ def _stored_values(registry):
     if CRONTAB_RECORD in registry.records:
         value = registry.records[CRONTAB_RECORD].value
         if value is not None:
-            crons = [_as_text(item) for item in value if item is not None]
+            crons = [as_text(item) for item in value if item is not None]
     if ACTIVATED_RECORD in registry.records:
         activated = registry.records[ACTIVATED_RECORD].value
     return crons, activated

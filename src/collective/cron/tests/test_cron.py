@@ -1,88 +1,21 @@
 # -*- coding: utf-8 -*-
-"""Crontab, Cron and Log: JSON round trips, validation and 2.x data."""
+"""Cron: JSON round trips, validation of every field, 2.x crons, next run."""
 from collective.cron import clock
-from collective.cron import crontab as models
-from collective.cron.crontab import Cron
+from collective.cron.cron import Cron
+from collective.cron.cron import DEFAULT_LOGS_LIMIT
+from collective.cron.cron import InvalidCron
 from collective.cron.crontab import Crontab
-from collective.cron.crontab import InvalidCron
-from collective.cron.crontab import Log
+from collective.cron.log import FAILURE
+from collective.cron.log import Log
+from collective.cron.log import WARN
 
 import datetime
 import json
-import os
 import pytz
-import time
 import unittest
 
 
 UTC = pytz.utc
-
-
-class TestLog(unittest.TestCase):
-
-    def test_round_trip(self):
-        log = Log(
-            date=datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-            status=models.WARN,
-            messages=[u"caf\xe9", u"two"],
-            started=datetime.datetime(2026, 1, 2, 3, 4, 0, tzinfo=UTC),
-            duration=5.25,
-            trigger=u"manual",
-            instance=u"host:1234",
-            scheduled=datetime.datetime(2026, 1, 2, 3, 4, 0, tzinfo=UTC),
-            detail=u"Traceback ...",
-        )
-        data = json.loads(json.dumps(log.dump()))
-        self.assertEqual(data["date"], "2026-01-02T03:04:05+00:00")
-        self.assertEqual(data["status"], 2)
-        self.assertEqual(Log.load(data), log)
-        self.assertEqual(Log.load(json.dumps(data)).messages, [u"caf\xe9", u"two"])
-
-    def test_statuses(self):
-        self.assertEqual(
-            (models.FAILURE, models.OK, models.WARN, models.NOTRUN), (0, 1, 2, 3)
-        )
-        for given, expected in [(0, 0), ("1", 1), ("warn", 2), ("NOTRUN", 3)]:
-            self.assertEqual(Log(status=given).status, expected)
-
-    def test_unknown_status(self):
-        for bad in (7, "great", None, True):
-            with self.assertRaises(InvalidCron) as caught:
-                Log(status=bad)
-            self.assertEqual(caught.exception.field, "status")
-            self.assertIn("Unknown log status", str(caught.exception))
-
-    def test_2x_log_naive_local_date(self):
-        data = {"date": "2012-06-01 10:30:00", "status": 1, "messages": ["done"]}
-        log = Log.load(data, local_timezone="Europe/Paris")
-        self.assertEqual(log.date, datetime.datetime(2012, 6, 1, 8, 30, tzinfo=UTC))
-        self.assertEqual(log.status, models.OK)
-        self.assertEqual(log.messages, [u"done"])
-        self.assertEqual(log.trigger, u"schedule")
-
-    def test_2x_log_server_local_time(self):
-        previous = os.environ.get("TZ")
-        os.environ["TZ"] = "America/New_York"
-        time.tzset()
-        try:
-            log = Log.load({"date": "2012-01-01 10:00:00", "status": 0})
-        finally:
-            if previous is None:
-                del os.environ["TZ"]
-            else:
-                os.environ["TZ"] = previous
-            time.tzset()
-        self.assertEqual(log.date, datetime.datetime(2012, 1, 1, 15, 0, tzinfo=UTC))
-
-    def test_messages_normalised(self):
-        self.assertEqual(Log(status=1, messages=u"one").messages, [u"one"])
-        self.assertEqual(Log(status=1, messages=None).messages, [])
-        self.assertEqual(Log(status=1, messages=[b"bytes", 3]).messages, [u"bytes", u"3"])
-
-    def test_unreadable_date(self):
-        with self.assertRaises(InvalidCron) as caught:
-            Log.load({"date": "yesterday", "status": 1})
-        self.assertEqual(caught.exception.field, "date")
 
 
 class TestCron(unittest.TestCase):
@@ -92,7 +25,7 @@ class TestCron(unittest.TestCase):
         self.assertEqual(len(cron.uid), 32)
         self.assertTrue(cron.activated)
         self.assertEqual(cron.environ, {})
-        self.assertEqual(cron.logs_limit, models.DEFAULT_LOGS_LIMIT)
+        self.assertEqual(cron.logs_limit, DEFAULT_LOGS_LIMIT)
         self.assertEqual(cron.missed, u"run_once")
         self.assertEqual(cron.effective_timezone, u"UTC")
 
@@ -146,7 +79,7 @@ class TestCron(unittest.TestCase):
         self.assertEqual(cron.uid, u"e9f6a1c2")
         self.assertEqual(cron.timezone, u"")
         self.assertEqual(cron.missed, u"run_once")
-        self.assertEqual([log.status for log in cron.logs], [models.WARN, models.FAILURE])
+        self.assertEqual([log.status for log in cron.logs], [WARN, FAILURE])
         self.assertEqual(
             cron.logs[0].date, datetime.datetime(2013, 2, 3, 4, 5, 6, tzinfo=UTC)
         )
@@ -208,37 +141,3 @@ class TestCron(unittest.TestCase):
         self.assertEqual(cron.effective_timezone, u"America/New_York")
         cron.timezone = u"Asia/Tokyo"
         self.assertEqual(cron.effective_timezone, u"Asia/Tokyo")
-
-
-class TestCrontab(unittest.TestCase):
-
-    def test_round_trip(self):
-        crontab = Crontab(activated=False)
-        crontab.add_cron(Cron(name=u"a", periodicity=u"@daily", uid=u"1"))
-        crontab.add_cron(Cron(name=u"b", periodicity=u"*/2 * * * *", uid=u"2"))
-        data = json.loads(json.dumps(crontab.dump()))
-        again = Crontab.from_dump(data)
-        self.assertFalse(again.activated)
-        self.assertEqual(list(again.crons), [u"1", u"2"])
-        self.assertEqual(again.dump(), crontab.dump())
-        self.assertIs(again.crons[u"1"].crontab, again)
-
-    def test_from_dump_validates_every_cron(self):
-        data = {"crons": [{"name": "a", "periodicity": "@daily"},
-                          {"name": "b", "periodicity": "every day"}]}
-        with self.assertRaises(InvalidCron):
-            Crontab.from_dump(data)
-
-    def test_remove(self):
-        crontab = Crontab()
-        crontab.add_cron(Cron(name=u"a", periodicity=u"@daily", uid=u"1"))
-        cron = crontab.remove_cron(u"1")
-        self.assertIsNone(cron.crontab)
-        self.assertEqual(len(crontab.crons), 0)
-
-    def test_by_name(self):
-        crontab = Crontab()
-        crontab.add_cron(Cron(name=u"a", periodicity=u"@daily"))
-        crontab.add_cron(Cron(name=u"a", periodicity=u"@hourly"))
-        crontab.add_cron(Cron(name=u"b", periodicity=u"@hourly"))
-        self.assertEqual(len(crontab.by_name(u"a")), 2)

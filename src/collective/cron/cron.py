@@ -1,0 +1,278 @@
+# -*- coding: utf-8 -*-
+"""``Cron``: a named, periodic job of a site, and how its fields are read.
+
+A cron is a plain Python object: the registry manager turns it into the
+JSON text stored in plone.app.registry, the log store keeps its logs, and
+no engine code lives here.  Every field is coerced and checked when the
+cron is built (``InvalidCron`` names the bad field, for forms and the REST
+API), so a cron that exists can run; ``dump()``/``load()`` give a
+JSON-compatible round trip that also reads what collective.cron 2.x wrote.
+"""
+from collections import OrderedDict
+from collective.cron import clock
+from collective.cron import periodicity as periodicity_module
+from collective.cron.compat import as_text
+from collective.cron.compat import binary_type
+from collective.cron.compat import string_types
+from collective.cron.interfaces import ICron
+from collective.cron.interfaces import IJobRunner
+from collective.cron.utils import as_bool
+from zope.component import getSiteManager
+from zope.component.hooks import getSite
+from zope.interface import implementer
+from zope.interface import providedBy
+
+import json
+import uuid
+
+
+MISSED_POLICIES = ("run_once", "skip")
+DEFAULT_LOGS_LIMIT = 20
+MAX_LOGS_LIMIT = 10000
+
+
+class InvalidCron(ValueError):
+    """A cron (or one of its logs) cannot be built from the given data.
+
+    ``field`` names the offending attribute, so forms and the REST API can
+    point at it.
+    """
+
+    def __init__(self, message, field=None):
+        super(InvalidCron, self).__init__(message)
+        self.field = field
+
+
+# -- field coercion ----------------------------------------------------
+
+
+def _environ(value):
+    """The parameters of a cron: a dict, or JSON text of one."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, (string_types, binary_type)):
+        try:
+            value = json.loads(value)
+        except ValueError as error:
+            raise InvalidCron(
+                "Parameters are not valid JSON: %s" % (error,), "environ"
+            )
+    if not isinstance(value, dict):
+        raise InvalidCron(
+            "Parameters must be a JSON object ({...}), not %s"
+            % (type(value).__name__,),
+            "environ",
+        )
+    return dict(value)
+
+
+def _logs_limit(value):
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        raise InvalidCron(
+            "The logs limit must be a whole number, not %r" % (value,), "logs_limit"
+        )
+    if limit < 1 or limit > MAX_LOGS_LIMIT:
+        raise InvalidCron(
+            "The logs limit must be between 1 and %d, not %d"
+            % (MAX_LOGS_LIMIT, limit),
+            "logs_limit",
+        )
+    return limit
+
+
+_valid_periodicities = {}
+
+
+def _validated_periodicity(expression):
+    """``periodicity.validate`` remembered: a crontab is read on every run,
+    and parsing each expression again costs milliseconds per cron."""
+    normalized = _valid_periodicities.get(expression)
+    if normalized is None:
+        normalized = periodicity_module.validate(expression)
+        if len(_valid_periodicities) > 4096:
+            _valid_periodicities.clear()
+        _valid_periodicities[expression] = normalized
+    return normalized
+
+
+@implementer(ICron)
+class Cron(object):
+    """A named, periodic job of a site."""
+
+    def __init__(
+        self,
+        name=u"",
+        periodicity=u"",
+        uid=None,
+        activated=True,
+        user=u"",
+        environ=None,
+        logs_limit=DEFAULT_LOGS_LIMIT,
+        timezone=u"",
+        description=u"",
+        missed=u"run_once",
+        logs=None,
+        crontab=None,
+    ):
+        self.uid = as_text(uid) if uid else uuid.uuid4().hex
+        self.name = as_text(name).strip()
+        self.periodicity = as_text(periodicity).strip()
+        self.activated = as_bool(activated)
+        self.user = as_text(user).strip()
+        self.environ = _environ(environ)
+        self.logs_limit = _logs_limit(logs_limit)
+        self.timezone = as_text(timezone).strip()
+        self.description = as_text(description)
+        self.missed = as_text(missed or u"run_once")
+        self.crontab = crontab
+        # Logs that came inside the JSON (2.x data, or a cron not in a
+        # crontab): moved to the log store the next time the crontab saves.
+        self.pending_logs = list(logs or [])
+        self.validate()
+
+    def validate(self):
+        """Refuse what would make a cron that can never run as intended."""
+        if not self.name:
+            raise InvalidCron("A cron needs a name (the name of its job runner)", "name")
+        try:
+            self.periodicity = _validated_periodicity(self.periodicity)
+        except periodicity_module.InvalidPeriodicity as error:
+            raise InvalidCron(str(error), "periodicity")
+        if self.timezone:
+            try:
+                periodicity_module.get_timezone(self.timezone)
+            except periodicity_module.InvalidTimezone as error:
+                raise InvalidCron(str(error), "timezone")
+        if self.missed not in MISSED_POLICIES:
+            raise InvalidCron(
+                "Unknown missed-run policy %r: use one of %s"
+                % (self.missed, ", ".join(MISSED_POLICIES)),
+                "missed",
+            )
+
+    @property
+    def effective_timezone(self):
+        """The cron's zone, else the crontab's (the site's), else UTC."""
+        if self.timezone:
+            return self.timezone
+        if self.crontab is not None and self.crontab.default_timezone:
+            return self.crontab.default_timezone
+        return periodicity_module.DEFAULT_TIMEZONE
+
+    @property
+    def active(self):
+        """Whether the cron should run: itself and its crontab are on."""
+        if not self.activated:
+            return False
+        return self.crontab is None or bool(self.crontab.activated)
+
+    @property
+    def next(self):
+        if not self.active:
+            return None
+        return self.next_after(clock.now())
+
+    def next_after(self, when):
+        return periodicity_module.next_occurrence(
+            self.periodicity, when, self.effective_timezone
+        )
+
+    @property
+    def logstore(self):
+        return self.crontab.logstore if self.crontab is not None else None
+
+    @property
+    def logs(self):
+        """Logs, oldest first: the stored ones and those not yet moved."""
+        stored = []
+        if self.logstore is not None:
+            stored = list(self.logstore.logs(self.uid))
+        return stored + list(self.pending_logs)
+
+    @property
+    def last_log(self):
+        if self.pending_logs:
+            return self.pending_logs[-1]
+        if self.logstore is not None:
+            return self.logstore.last(self.uid)
+        return None
+
+    def has_runner(self, site=None):
+        """Whether a job runner is registered under this cron's name."""
+        site = site if site is not None else getSite()
+        return (
+            getSiteManager().adapters.lookup(
+                (providedBy(site), providedBy(self)), IJobRunner, name=self.name
+            )
+            is not None
+        )
+
+    def dump(self, include_logs=True):
+        data = OrderedDict()
+        data["uid"] = self.uid
+        data["name"] = self.name
+        data["activated"] = self.activated
+        data["periodicity"] = self.periodicity
+        data["timezone"] = self.timezone
+        data["user"] = self.user
+        data["environ"] = dict(self.environ)
+        data["logs_limit"] = self.logs_limit
+        data["description"] = self.description
+        data["missed"] = self.missed
+        if include_logs:
+            data["logs"] = [log.dump() for log in self.logs]
+        return data
+
+    @classmethod
+    def load(cls, data, crontab=None, local_timezone=None):
+        """Build a cron from ``dump()`` output or a 2.x cron (dict or JSON).
+
+        ``local_timezone`` is the zone of the naive dates of 2.x logs
+        (see ``Log.load``).
+        """
+        # log.py imports InvalidCron from here: importing Log at the top
+        # would make the two modules import each other.
+        from collective.cron.log import Log
+
+        if isinstance(data, (string_types, binary_type)):
+            try:
+                data = json.loads(data)
+            except ValueError as error:
+                raise InvalidCron("A cron is not valid JSON: %s" % (error,))
+        if not isinstance(data, dict):
+            raise InvalidCron("A cron must be a JSON object, not %r" % (data,))
+        logs = []
+        for item in data.get("logs") or []:
+            logs.append(Log.load(item, local_timezone=local_timezone))
+        return cls(
+            uid=data.get("uid"),
+            name=data.get("name", u""),
+            periodicity=data.get("periodicity", u""),
+            activated=data.get("activated", True),
+            user=data.get("user") or u"",
+            environ=data.get("environ"),
+            logs_limit=data.get("logs_limit", DEFAULT_LOGS_LIMIT),
+            timezone=data.get("timezone") or u"",
+            description=data.get("description") or u"",
+            missed=data.get("missed") or u"run_once",
+            logs=logs,
+            crontab=crontab,
+        )
+
+    def __eq__(self, other):
+        return isinstance(other, Cron) and self.dump(False) == other.dump(False)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return "<Cron %s %r %r%s>" % (
+            self.uid,
+            self.name,
+            self.periodicity,
+            "" if self.activated else " (off)",
+        )
