@@ -65,7 +65,7 @@ help:
 uv: $(UV_TOOL)
 
 .SECONDEXPANSION:
-.envs/%/.installed: setup.py constraints/extras.txt scripts/mkenv.sh $$(constraints_$$*) | $(UV_TOOL)
+.envs/%/.installed: setup.py pyproject.toml constraints/extras.txt scripts/mkenv.sh $$(constraints_$$*) | $(UV_TOOL)
 	bash scripts/mkenv.sh $*
 
 envs: $(foreach env,$(ENVS),.envs/$(env)/.installed)
