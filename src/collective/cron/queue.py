@@ -25,7 +25,7 @@ import re
 
 
 # scheme://user:password@host, scheme://password@host
-_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)([^/@\s]*)@")
+_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)([^/\s]*)@")
 # ?password=... in a query string or an option list
 _PASSWORD_PARAMETER = re.compile(r"(password=)[^&;\s]*", re.IGNORECASE)
 
