@@ -75,13 +75,10 @@ class LogStore(object):
         return annotation_tree(self.context, ANNOTATION_KEY, create=create)
 
     def _book(self, uid, create=False):
-        books = self._books(create=create)
-        if books is None:
-            return None
-        book = books.get(uid)
-        if book is None and create:
-            book = books[uid] = LogBook()
-        return book
+        if create:
+            return self._books(create=True).setdefault(uid, LogBook())
+        books = self._books()
+        return books.get(uid) if books is not None else None
 
     def append(self, uid, log, limit=None):
         self._book(uid, create=True).append(log, limit)

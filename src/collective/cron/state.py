@@ -75,13 +75,10 @@ def states(site, create=False):
 
 def get_state(site, uid, create=False):
     """The state of cron ``uid``; with ``create`` a missing one is added."""
-    tree = states(site, create=create)
-    if tree is None:
-        return None
-    state = tree.get(uid)
-    if state is None and create:
-        state = tree[uid] = CronState()
-    return state
+    if create:
+        return states(site, create=True).setdefault(uid, CronState())
+    tree = states(site)
+    return tree.get(uid) if tree is not None else None
 
 
 def forget_state(site, uid):
