@@ -143,7 +143,7 @@ def switch_user(site, user):
     """
     from AccessControl.SecurityManagement import getSecurityManager
     from AccessControl.SecurityManagement import newSecurityManager
-    from AccessControl.User import UnrestrictedUser
+    from AccessControl.users import UnrestrictedUser
 
     previous = getSecurityManager()
     if not user:
