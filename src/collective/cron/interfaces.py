@@ -213,8 +213,29 @@ class IQueueManager(Interface):
         kept, without any password), ``worker`` (whether this process runs
         jobs), ``reachable`` (whether the queue answers), ``error`` (text or
         None) and ``heartbeat`` (aware UTC time a worker last showed it was
-        alive, or None).
+        alive, or None).  Callers that show it to people pass it through
+        ``collective.cron.queue.public_state``, which masks secrets in
+        ``queue`` and ``error``.
         """
+
+
+class ICrontabQueueMarker(Interface):
+    """The sites that have a crontab on one queue (the crontab queue marker).
+
+    Engine-specific (each engine keeps the marks with its queue); the rules
+    of when to mark and how workers walk the marked sites are in
+    ``collective.cron.marker``.
+    """
+
+    def sites():
+        """Paths (text) of the marked sites, sorted."""
+
+    def mark(path):
+        """Remember the site at ``path`` (after the commit for queues
+        outside the ZODB)."""
+
+    def unmark(path):
+        """Forget the site at ``path``."""
 
 
 class IJobRunner(Interface):

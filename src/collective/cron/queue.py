@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+"""The queue manager of a site: which job system it uses, and what it shows.
+
+Both engines adapt the site to ``IQueueManager``; :func:`queue_manager` is
+the one factory registered for it, so the choice is the integrator's
+(zope.conf or environment, ``collective.cron.config``), not the order in
+which packages load.  A configuration that cannot work gives an
+:class:`UnavailableQueueManager` that says why on the dashboard and queues
+nothing: saving crons still works and nothing is lost.
+
+Whatever a queue manager's ``state()`` shows goes to people (dashboard,
+REST): :func:`public_state` masks the secrets a queue address can carry (a
+Redis password), in the address and in error texts alike.
+"""
+from collective.cron import config
+from collective.cron import logger
+from collective.cron.compat import as_text
+from collective.cron.interfaces import IQueueManager
+from Products.CMFCore.interfaces import ISiteRoot
+from zope.component import adapter
+from zope.component import queryAdapter
+from zope.interface import implementer
+
+import re
+
+
+# scheme://user:password@host, scheme://password@host
+_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)([^/\s]*)@")
+# ?password=... in a query string or an option list
+_PASSWORD_PARAMETER = re.compile(r"(password=)[^&;\s]*", re.IGNORECASE)
+
+
+def _mask_credentials(match):
+    credentials = match.group(2)
+    if ":" in credentials:
+        credentials = credentials.split(":", 1)[0] + ":***"
+    else:
+        credentials = "***"
+    return "%s%s@" % (match.group(1), credentials)
+
+
+def mask_secrets(value):
+    """``value`` as text with every password of a URL in it replaced by ``***``.
+
+    Works on whole addresses and on error texts that quote one, e.g.
+    ``redis://:s3cret@host:6379/0`` gives ``redis://:***@host:6379/0``.
+    None stays None.
+    """
+    if value is None:
+        return None
+    value = as_text(value)
+    value = _CREDENTIALS.sub(_mask_credentials, value)
+    return _PASSWORD_PARAMETER.sub(r"\1***", value)
+
+
+def public_state(state):
+    """A copy of a queue manager's ``state()`` that people may see."""
+    state = dict(state or {})
+    for key in ("queue", "error"):
+        if state.get(key) is not None:
+            state[key] = mask_secrets(state[key])
+    return state
+
+
+_reported = set()
+
+
+def _report_once(message):
+    if message not in _reported:
+        _reported.add(message)
+        logger.error("%s", message)
+
+
+@implementer(IQueueManager)
+@adapter(ISiteRoot)
+def queue_manager(site):
+    """The queue manager of the configured engine, or an unavailable one."""
+    try:
+        settings = config.get_settings()
+    except config.ConfigurationError as error:
+        message = mask_secrets(error)
+        _report_once(message)
+        return UnavailableQueueManager(site, message)
+    if settings["engine"] == "huey":
+        try:
+            from collective.cron.engines.huey import HueyQueueManager
+        except ImportError as error:
+            message = "collective.cron: the huey engine cannot load: %s" % (error,)
+            _report_once(message)
+            return UnavailableQueueManager(site, message)
+        return HueyQueueManager(site)
+    try:
+        from collective.cron.engines.zcasync import ZCAsyncQueueManager
+    except (ImportError, SyntaxError) as error:
+        message = "collective.cron: the zcasync engine cannot load: %s" % (error,)
+        _report_once(message)
+        return UnavailableQueueManager(site, message)
+    return ZCAsyncQueueManager(site)
+
+
+@implementer(IQueueManager)
+class UnavailableQueueManager(object):
+    """Stands in for a job system that cannot work, and says why."""
+
+    engine = None
+
+    def __init__(self, context, error):
+        self.context = context
+        self.error = mask_secrets(error)
+
+    def register_job(self, cron_uid, when, trigger="schedule", scheduled=None):
+        _report_once(self.error)
+        return None
+
+    def remove_job(self, job_id):
+        return None
+
+    def remove_jobs(self, cron_uid):
+        return None
+
+    def jobs(self, cron_uid=None):
+        return []
+
+    def job_status(self, job_id):
+        return None
+
+    def is_alive(self, instance):
+        return None
+
+    def mark_site(self, active=True):
+        return None
+
+    def state(self):
+        return {
+            "engine": None,
+            "queue": None,
+            "worker": False,
+            "reachable": False,
+            "error": self.error,
+            "heartbeat": None,
+        }
+
+
+class NoJobSystem(RuntimeError):
+    """No IQueueManager is available for the site."""
+
+
+def queue_for(site):
+    """The site's queue manager; raises :class:`NoJobSystem` when there is none."""
+    queue = queryAdapter(site, IQueueManager)
+    if queue is None:
+        raise NoJobSystem(
+            "collective.cron: no job system is available: install huey "
+            "(Python 3) or plone.app.async (Python 2.7) and check the "
+            "<product-config collective.cron> section of zope.conf"
+        )
+    return queue
