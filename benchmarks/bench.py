@@ -81,7 +81,7 @@ def start_zope(conf):
 def open_site(db):
     from AccessControl.SecurityManagement import newSecurityManager
     from AccessControl.SpecialUsers import system
-    from collective.cron.engines.base import open_site as _open_site
+    from collective.cron.jobrunner import open_site as _open_site
 
     connection = db.open()
     app = connection.root()["Application"]
@@ -156,7 +156,7 @@ def measure_bytes(db, storage_path, crons):
     from collective.cron import clock
     from collective.cron.crontab import Cron
     from collective.cron.crontab import Crontab
-    from collective.cron.engines import base
+    from collective.cron import jobrunner
 
     import transaction
 
@@ -182,7 +182,7 @@ def measure_bytes(db, storage_path, crons):
     for number in range(25):
         scheduled = when + datetime.timedelta(seconds=number)
         before = os.path.getsize(storage_path)
-        base.execute_job(
+        jobrunner.execute_job(
             db,
             "/Plone",
             target,
