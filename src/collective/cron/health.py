@@ -40,7 +40,7 @@ def _configured_password():
     """The password of the configured queue URL, or None."""
     try:
         url = config.get_settings()["queue"]
-    except Exception:  # noqa: a broken configuration has no password to hide
+    except Exception:  # a broken configuration has no password to hide
         return None
     try:
         return urlsplit(url).password
@@ -96,7 +96,7 @@ def engine_state(site):
         state = dict(queue.state() or {})
     except ConflictError:
         raise
-    except Exception as error:  # noqa: the engine's trouble is shown, not raised
+    except Exception as error:  # the engine's trouble is shown, not raised
         logger.exception("Cannot read the state of the job system")
         state = {
             "engine": getattr(queue, "engine", None),
@@ -143,7 +143,7 @@ def run_now(site, cron):
         job_id = manager.run_now()
     except ConflictError:
         raise
-    except Exception as error:  # noqa: the engine's trouble, told to people
+    except Exception as error:  # the engine's trouble, told to people
         logger.exception("Cannot queue a manual run of cron %s", cron.uid)
         raise RunNowError("failed", mask_secrets(as_text(error)))
     if job_id is None:
