@@ -33,7 +33,7 @@ NO_JOB_SYSTEM = (
 STATE_KEYS = ("available", "engine", "queue", "worker", "reachable", "error", "heartbeat")
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
-_PASSWORD_PARAMETER = re.compile(r"(password=)[^&;\s'\"]*", re.IGNORECASE)
+_PASSWORD_PARAMETER = re.compile(r"(password=)[^&;,)\s'\"]*", re.IGNORECASE)
 
 
 def _configured_password():

@@ -389,6 +389,22 @@ class TestEngineBox(DashboardTestCase):
         self.assertNotIn(u"s3cr3t", contents)
         self.assertIn(u"another process must run the jobs", contents)
 
+    def test_password_in_an_error_is_hidden(self):
+        secret_url = "redis://cron:s3cr3t@redis.example.org:6379/0"
+        state = {
+            "engine": "huey",
+            "queue": secret_url,
+            "reachable": False,
+            "error": "Error 111 connecting to %s (password=s3cr3t)" % secret_url,
+        }
+        with job_system(fake_queue(state)):
+            browser = self.browser()
+            browser.open(self.url)
+        contents = browser.contents
+        self.assertIn(u"redis://cron:***@redis.example.org:6379/0", contents)
+        self.assertIn(u"The job queue cannot be reached: Error 111 connecting to", contents)
+        self.assertNotIn(u"s3cr3t", contents)
+
     def test_silent_workers(self):
         self.freeze()
         self.add_cron(periodicity=u"*/5 * * * *")
