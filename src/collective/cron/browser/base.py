@@ -7,7 +7,7 @@ page it hangs below* (``IDashboardPage``, ``ICronPage``, ``ILogsPage``)::
 
     @@cron-settings                   views.CronDashboard (on the site)
     @@cron-settings/add               forms.AddCronPage
-    @@cron-settings/switch|bulk       actions.CrontabSwitch, actions.BulkActions
+    @@cron-settings/switch|bulk       actions.CrontabSwitch, bulk.BulkActions
     @@cron-settings/export|import     transfer.ExportCrontab, transfer.ImportCrontab
     @@cron-settings/<uid>             views.CronPage (the view "view" of a CronItem)
     @@cron-settings/<uid>/edit        forms.EditCronPage

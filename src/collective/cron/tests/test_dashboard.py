@@ -6,6 +6,7 @@ the translations; ``DashboardTestCase`` is their shared base.
 """
 from AccessControl import Unauthorized
 from collective.cron import clock
+from collective.cron.compat import binary_type
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import FAILURE
@@ -31,7 +32,6 @@ from zope.interface import implementer
 
 import datetime
 import pytz
-import six
 import transaction
 import unittest
 
@@ -125,7 +125,7 @@ class TextBrowser(Browser):
     @property
     def contents(self):
         contents = super(TextBrowser, self).contents
-        if isinstance(contents, six.binary_type):
+        if isinstance(contents, binary_type):
             contents = contents.decode("utf-8")
         return contents
 
