@@ -32,6 +32,10 @@ NO_JOB_SYSTEM = (
 # The keys of ``engine_state``, for the dashboard and the REST API alike.
 STATE_KEYS = ("available", "engine", "queue", "worker", "reachable", "error", "heartbeat")
 
+# A configured password quoted alone in a text is hidden from this length
+# on (a shorter one would turn ordinary words into stars).
+MIN_QUOTED_PASSWORD = 4
+
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
 _PASSWORD_PARAMETER = re.compile(r"(password=)[^&;,)\s'\"]*", re.IGNORECASE)
 
@@ -53,7 +57,8 @@ def mask_secrets(text):
 
     Every URL in the text is written as ``config.public_queue`` writes it;
     ``password=...`` parameters and the configured queue's password itself
-    (a library may quote it alone in an error) become ``***``.
+    (a library may quote it alone in an error; ``MIN_QUOTED_PASSWORD``)
+    become ``***``.
     """
     text = as_text(text)
     if not text:
@@ -61,7 +66,7 @@ def mask_secrets(text):
     text = _URL.sub(lambda match: config.public_queue(match.group(0)), text)
     text = _PASSWORD_PARAMETER.sub(r"\1***", text)
     password = _configured_password()
-    if password:
+    if password and len(password) >= MIN_QUOTED_PASSWORD:
         text = text.replace(password, u"***")
     return text
 

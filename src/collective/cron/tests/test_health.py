@@ -15,6 +15,7 @@ from Products.CMFCore.interfaces import ISiteRoot
 from zope.component import getGlobalSiteManager
 from zope.interface import implementer
 
+import os
 import unittest
 
 
@@ -33,6 +34,18 @@ class TestMaskSecrets(unittest.TestCase):
         self.assertEqual(
             health.mask_secrets(u"connect(password=pw, host=h)"),
             u"connect(password=***, host=h)",
+        )
+
+    def test_configured_password_quoted_alone(self):
+        # A client library may quote the password without its URL.
+        before = os.environ.get("COLLECTIVE_CRON_QUEUE")
+        os.environ["COLLECTIVE_CRON_QUEUE"] = "redis://u:longsecret@h:6379/0"
+        if before is None:
+            self.addCleanup(os.environ.pop, "COLLECTIVE_CRON_QUEUE")
+        else:
+            self.addCleanup(os.environ.__setitem__, "COLLECTIVE_CRON_QUEUE", before)
+        self.assertEqual(
+            health.mask_secrets(u"AUTH longsecret refused"), u"AUTH *** refused"
         )
 
     def test_nothing_to_hide(self):
