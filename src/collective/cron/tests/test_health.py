@@ -11,7 +11,7 @@ from collective.cron.interfaces import ICron
 from collective.cron.interfaces import ICronManager
 from collective.cron.interfaces import IQueueManager
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
-from Products.CMFCore.interfaces import ISiteRoot
+from Products.CMFPlone.interfaces import IPloneSiteRoot
 from zope.component import getGlobalSiteManager
 from zope.interface import implementer
 
@@ -86,16 +86,18 @@ class TestRunNow(unittest.TestCase):
         self.cron = Cron(name=u"collective.cron.test.ok", periodicity=u"@daily")
 
     def use(self, factory, required, provided):
+        # For IPloneSiteRoot: the real adapters are registered for ISiteRoot
+        # and must stay registered once the test removes its own.
         gsm = getGlobalSiteManager()
         gsm.registerAdapter(factory, required, provided)
         self.addCleanup(gsm.unregisterAdapter, factory, required, provided)
 
     def answer(self, value):
         """A job system whose cron manager answers ``value`` to run_now."""
-        self.use(FakeQueue, (ISiteRoot,), IQueueManager)
+        self.use(FakeQueue, (IPloneSiteRoot,), IQueueManager)
         FakeCronManager.answer = value
         self.addCleanup(setattr, FakeCronManager, "answer", None)
-        self.use(FakeCronManager, (ISiteRoot, ICron), ICronManager)
+        self.use(FakeCronManager, (IPloneSiteRoot, ICron), ICronManager)
 
     def reason(self):
         with self.assertRaises(health.RunNowError) as raised:
@@ -107,7 +109,7 @@ class TestRunNow(unittest.TestCase):
         self.assertEqual(health.run_now(self.portal, self.cron), u"job-1")
 
     def test_no_job_system(self):
-        self.use(lambda site: None, (ISiteRoot,), IQueueManager)
+        self.use(lambda site: None, (IPloneSiteRoot,), IQueueManager)
         error = self.reason()
         self.assertEqual(error.reason, u"unavailable")
         self.assertEqual(error.message, health.NO_JOB_SYSTEM)
