@@ -11,17 +11,15 @@ A queue address may hold a password (``redis://user:secret@host/0``): every
 text that leaves this module went through ``mask_secrets`` (the queue URL
 as ``config.public_queue`` writes it, inside error texts too).
 """
-from collective.cron import config
 from collective.cron import logger
 from collective.cron.compat import as_text
-from collective.cron.compat import urlsplit
 from collective.cron.interfaces import ICronManager
 from collective.cron.interfaces import IQueueManager
+from collective.cron.queue import mask_secrets  # noqa: F401 (part of this module's API)
 from ZODB.POSException import ConflictError
 from zope.component import queryAdapter
 from zope.component import queryMultiAdapter
 
-import re
 
 
 NO_JOB_SYSTEM = (
@@ -31,45 +29,6 @@ NO_JOB_SYSTEM = (
 
 # The keys of ``engine_state``, for the dashboard and the REST API alike.
 STATE_KEYS = ("available", "engine", "queue", "worker", "reachable", "error", "heartbeat")
-
-# A configured password quoted alone in a text is hidden from this length
-# on (a shorter one would turn ordinary words into stars).
-MIN_QUOTED_PASSWORD = 4
-
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
-_PASSWORD_PARAMETER = re.compile(r"(password=)[^&;,)\s'\"]*", re.IGNORECASE)
-
-
-def _configured_password():
-    """The password of the configured queue URL, or None."""
-    try:
-        url = config.get_settings()["queue"]
-    except Exception:  # a broken configuration has no password to hide
-        return None
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
-
-
-def mask_secrets(text):
-    """``text`` with no queue password left in it, whatever its form.
-
-    Every URL in the text is written as ``config.public_queue`` writes it;
-    ``password=...`` parameters and the configured queue's password itself
-    (a library may quote it alone in an error; ``MIN_QUOTED_PASSWORD``)
-    become ``***``.
-    """
-    text = as_text(text)
-    if not text:
-        return text
-    text = _URL.sub(lambda match: config.public_queue(match.group(0)), text)
-    text = _PASSWORD_PARAMETER.sub(r"\1***", text)
-    password = _configured_password()
-    if password and len(password) >= MIN_QUOTED_PASSWORD:
-        text = text.replace(password, u"***")
-    return text
-
 
 def queue_manager(site):
     """The site's job system (``IQueueManager``), or None without one."""

@@ -15,6 +15,7 @@ Redis password), in the address and in error texts alike.
 from collective.cron import config
 from collective.cron import logger
 from collective.cron.compat import as_text
+from collective.cron.compat import urlsplit
 from collective.cron.interfaces import IQueueManager
 from Products.CMFCore.interfaces import ISiteRoot
 from zope.component import adapter
@@ -24,33 +25,43 @@ from zope.interface import implementer
 import re
 
 
-# scheme://user:password@host, scheme://password@host
-_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)([^/\s]*)@")
-# ?password=... in a query string or an option list
-_PASSWORD_PARAMETER = re.compile(r"(password=)[^&;\s]*", re.IGNORECASE)
+# A configured password quoted alone in a text is hidden from this length
+# on (a shorter one would turn ordinary words into stars).
+MIN_QUOTED_PASSWORD = 4
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+_PASSWORD_PARAMETER = re.compile(r"(password=)[^&;,)\s'\"]*", re.IGNORECASE)
 
 
-def _mask_credentials(match):
-    credentials = match.group(2)
-    if ":" in credentials:
-        credentials = credentials.split(":", 1)[0] + ":***"
-    else:
-        credentials = "***"
-    return "%s%s@" % (match.group(1), credentials)
-
-
-def mask_secrets(value):
-    """``value`` as text with every password of a URL in it replaced by ``***``.
-
-    Works on whole addresses and on error texts that quote one, e.g.
-    ``redis://:s3cret@host:6379/0`` gives ``redis://:***@host:6379/0``.
-    None stays None.
-    """
-    if value is None:
+def _configured_password():
+    """The password of the configured queue URL, or None."""
+    try:
+        url = config.get_settings()["queue"]
+    except Exception:  # a broken configuration has no password to hide
         return None
-    value = as_text(value)
-    value = _CREDENTIALS.sub(_mask_credentials, value)
-    return _PASSWORD_PARAMETER.sub(r"\1***", value)
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def mask_secrets(text):
+    """``text`` with no queue password left in it, whatever its form.
+
+    Every URL in the text is written as ``config.public_queue`` writes it;
+    ``password=...`` parameters and the configured queue's password itself
+    (a library may quote it alone in an error; ``MIN_QUOTED_PASSWORD``)
+    become ``***``.
+    """
+    text = as_text(text)
+    if not text:
+        return text
+    text = _URL.sub(lambda match: config.public_queue(match.group(0)), text)
+    text = _PASSWORD_PARAMETER.sub(r"\1***", text)
+    password = _configured_password()
+    if password and len(password) >= MIN_QUOTED_PASSWORD:
+        text = text.replace(password, u"***")
+    return text
 
 
 def public_state(state):

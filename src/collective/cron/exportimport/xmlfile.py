@@ -8,7 +8,7 @@ element with ``remove="true"`` removes the cron.  ``activated`` on
 Importing the same file again changes nothing and saves nothing.
 """
 from collections import OrderedDict
-from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.builder import build_cron
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
