@@ -51,8 +51,10 @@ def mask_secrets(text):
     Every URL in the text is written as ``config.public_queue`` writes it;
     ``password=...`` parameters and the configured queue's password itself
     (a library may quote it alone in an error; ``MIN_QUOTED_PASSWORD``)
-    become ``***``.
+    become ``***``.  None stays None.
     """
+    if text is None:
+        return None
     text = as_text(text)
     if not text:
         return text
