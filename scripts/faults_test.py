@@ -71,6 +71,36 @@ def add_crons(scenarios):
         thread.join()
 
 
+def run(chosen, root):
+    """Start the stacks, run the scenarios side by side, count."""
+    site_conf = start_stacks(chosen, root)
+    add_crons(chosen)
+    m0 = harness.next_minute(time.time(), margin=10)
+    log("first occurrence observed: %s" % harness.iso(m0))
+    threads = [threading.Thread(target=run_scenario, args=(scenario, m0))
+               for scenario in chosen]
+    for thread in threads:
+        thread.start()
+    # The dump's zconsole loads Plone while the scenarios observe (after
+    # the restarts of the first minute), and reads once told to.
+    harness.sleep_until(m0 + 60)
+    output = os.path.join(root, "logs.json")
+    go = os.path.join(root, "dump.go")
+    dumper = harness.start_zconsole(root, "dump", site_conf, "dump", output, go, *[
+        "%s=%d" % (scenario.name, scenario.stack.zeo_port) for scenario in chosen])
+    for thread in threads:
+        thread.join()
+    for scenario in chosen:
+        scenario.stack.stop_instances()
+    open(go, "w").close()
+    harness.finish_zconsole(dumper, "dump")
+    with open(output) as stream:
+        dump = json.load(stream)
+    for scenario in chosen:
+        scenario.stack.shutdown()
+    return [(scenario, scenario.result(dump)) for scenario in chosen]
+
+
 def line(name, figures):
     return ("faults: scenario=%s occurrences=%d runs=%d lost=%d duplicates=%d "
             "interrupted_logged=%d errors=%d" % (
@@ -102,52 +132,13 @@ def main(argv=None):
     root = tempfile.mkdtemp(prefix="collective.cron-faults-")
     log("work folder %s" % root)
     began = time.time()
-    stacked = [scenario for scenario in chosen if hasattr(scenario, "build")]
-    others = [scenario for scenario in chosen if not hasattr(scenario, "build")]
-    side = [threading.Thread(target=scenario.run, args=(root,)) for scenario in others]
-    results = []
     try:
-        for thread in side:
-            thread.start()
-        if stacked:
-            site_conf = start_stacks(stacked, root)
-            add_crons(stacked)
-            m0 = harness.next_minute(time.time(), margin=8)
-            log("first occurrence observed: %s" % harness.iso(m0))
-            threads = [threading.Thread(target=run_scenario, args=(scenario, m0))
-                       for scenario in stacked]
-            for thread in threads:
-                thread.start()
-            # The dump's zconsole loads Plone while the scenarios observe
-            # (after the restarts of the first minute), and reads once told.
-            harness.sleep_until(m0 + 60)
-            output = os.path.join(root, "logs.json")
-            go = os.path.join(root, "dump.go")
-            dumper = harness.start_zconsole(root, "dump", site_conf, "dump", output, go, *[
-                "%s=%d" % (scenario.name, scenario.stack.zeo_port)
-                for scenario in stacked])
-            for thread in threads:
-                thread.join()
-            for scenario in stacked:
-                scenario.stack.stop_instances()
-            open(go, "w").close()
-            harness.finish_zconsole(dumper, "dump")
-            with open(output) as stream:
-                dump = json.load(stream)
-            for scenario in stacked:
-                scenario.stack.shutdown()
-        else:
-            dump = {}
-        for thread in side:
-            thread.join()
-        for scenario in chosen:
-            results.append((scenario, scenario.result(dump)))
+        results = run(chosen, root)
     finally:
         harness.Process.stop_all()
     lost = duplicates = errors = counted = 0
     provoked = {}
     for scenario, figures in results:
-        print(line(scenario.name, figures))
         lost += figures["lost"]
         duplicates += figures["duplicates"]
         errors += figures["errors"]
@@ -161,6 +152,8 @@ def main(argv=None):
     for key in sorted(provoked):
         log("provoked on purpose, not counted: %d Traceback(s) %s" % (provoked[key], key))
     log("%d s in all; work folder %s" % (time.time() - began, root))
+    for scenario, figures in results:
+        print(line(scenario.name, figures))
     print("faults: scenarios=%d lost=%d duplicates=%d tracebacks=%d" % (
         len(results), lost, duplicates, counted))
     failed = lost or duplicates or errors or counted or len(results) != len(chosen)

@@ -272,6 +272,12 @@ class Stack(object):
             status, _ = self.request("GET", "/Plone/@crons", instance=process,
                                      timeout=30)
             if status == 200:
+                # The dashboard's templates compile now, not in the middle
+                # of a fault (CPython 3.11.7 can fail a compile() racing
+                # with other threads: "AST constructor recursion depth
+                # mismatch", fixed in later 3.11 releases).
+                self.request("GET", "/Plone/@@cron-settings", instance=process,
+                             timeout=120)
                 return
             time.sleep(1)
         raise SystemExit("faults: %s/%s does not answer after %ds" % (
