@@ -391,6 +391,12 @@ def tracebacks(paths):
     return names
 
 
+def interrupted_log(entry):
+    """A log saying that an attempt was interrupted (issue 10, point 3):
+    whatever its status, it is not a run of its own."""
+    return re.search("interrupt", u" ".join(entry.get("messages") or []), re.I)
+
+
 def account(logs, executions, expected, must_run=()):
     """Count what happened to the expected occurrences.
 
@@ -398,7 +404,8 @@ def account(logs, executions, expected, must_run=()):
     {uid: [occurrence ISO]}; ``must_run``: (uid, occurrence) pairs that a
     NOTRUN log does not excuse.  An occurrence is lost when no log names
     it; it is a duplicate when it has more than one run log or more than one
-    completed execution in the journal.
+    completed execution in the journal.  An execution that started and never
+    ended was interrupted (a killed worker): the log must say so.
     """
     result = {"occurrences": 0, "runs": 0, "lost": 0, "duplicates": 0,
               "interrupted_logged": 0, "interrupted": 0, "notrun": 0,
@@ -418,10 +425,10 @@ def account(logs, executions, expected, must_run=()):
             key = (uid, when)
             result["occurrences"] += 1
             mine = [entry for entry in entries if entry.get("scheduled") == when]
-            runs = [entry for entry in mine if entry["status"] != 3]
+            said = [entry for entry in mine if interrupted_log(entry)]
+            runs = [entry for entry in mine
+                    if entry["status"] != 3 and entry not in said]
             notrun = [entry for entry in mine if entry["status"] == 3]
-            said = [entry for entry in mine if re.search(
-                "interrupt", u" ".join(entry.get("messages") or []), re.I)]
             result["runs"] += len(runs)
             result["notrun"] += len(notrun)
             result["interrupted_logged"] += len(said)

@@ -262,6 +262,7 @@ class NonAscii(Scenario):
             status, body = self.stack.request("GET", u"/Plone/@crons/" + uid)
             if status != 200 or body.get("name") != name:
                 self.error("GET @crons/%s: %s %s" % (uid, status, body))
+        self.dashboard()
         sleep_until(m0 + 60 + 25)
 
     def expected(self, m0):
