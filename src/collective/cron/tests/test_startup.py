@@ -20,6 +20,7 @@ from collective.cron.interfaces import IQueueManager
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
 from collective.cron.testing import wait_for
 from collective.cron.tests.test_config import Environment
+from zope.component import getGlobalSiteManager
 from zope.component import getUtility
 from zope.processlifetime import DatabaseOpenedWithRoot
 from zope.processlifetime import ProcessStarting
@@ -148,6 +149,24 @@ class TestZCAsyncStartup(StartupTests, unittest.TestCase):
     layer = ZCASYNC_FUNCTIONAL_TESTING
     engine_name = "zcasync"
     other_engine = "huey"
+
+    def test_set_up_as_a_single_db_worker(self):
+        """What plone.app.async's single_db_worker.zcml gives a worker, with a
+        sign of life every minute; its subscribers go when it stops."""
+        from collective.cron.engines.zcasync import get_queue
+        from collective.cron.engines.zcasync import worker
+
+        dispatcher = self.engine.start_worker(self.database(), config.get_settings())
+        self.assertIsNotNone(wait_for(self.engine.current_worker, timeout=10))
+        queue = get_queue(self.portal)
+        agents = queue.dispatchers[dispatcher.UUID]
+        self.assertEqual(agents.ping_interval, datetime.timedelta(seconds=60))
+        self.assertEqual(list(agents.keys()), ["main"])
+        self.assertIn("default", queue.quotas)
+        handlers = getGlobalSiteManager().registeredHandlers
+        self.assertIn(worker.configure_dispatcher, [each.handler for each in handlers()])
+        self.engine.stop_worker()
+        self.assertNotIn(worker.configure_dispatcher, [each.handler for each in handlers()])
 
 
 def test_suite():

@@ -44,6 +44,8 @@ import transaction
 
 # As plone.app.async's workers: the dispatcher looks for due jobs every 2 s.
 POLL_INTERVAL = 2
+PING_SECONDS = 60
+PING_DEATH_SECONDS = 5 * 60
 # Seconds a stopping worker waits for its dispatcher; keep it under the
 # process manager's kill timeout (often 10 s).
 SHUTDOWN_TIMEOUT = 5
@@ -74,14 +76,24 @@ def current_worker():
 # ---------------------------------------------------------------------------
 
 
+def configure_dispatcher(event):
+    """``IDispatcherActivated``: a sign of life every minute, as the dashboard
+    expects of a worker (plone.app.async's own subscriber pings every two
+    minutes); declared dead after five, as plone.app.async does."""
+    plone_app_async("subscribers").set_ping_intervals(
+        event.object, PING_SECONDS, PING_DEATH_SECONDS
+    )
+
+
 def _worker_subscribers():
-    """(handler, event interface) pairs of plone.app.async's single_db_worker.zcml."""
+    """(handler, event interface) pairs of plone.app.async's single_db_worker.zcml
+    (with our ``configure_dispatcher``)."""
     dispatcher_activated = zc_async("interfaces").IDispatcherActivated
     queue_ready_event = plone_app_async("interfaces").IQueueReady
     subscribers = plone_app_async("subscribers")
     return [
         (zc_async("subscribers").agent_installer, dispatcher_activated),
-        (subscribers.configureDispatcher, dispatcher_activated),
+        (configure_dispatcher, dispatcher_activated),
         (subscribers.notifyQueueReady, dispatcher_activated),
         (subscribers.configureQueue, queue_ready_event),
     ]
@@ -254,8 +266,10 @@ def stop_worker(graceful=True):
     """
     with _lock:
         dispatcher = current_dispatcher()
-        stopped = stop_dispatcher(SHUTDOWN_TIMEOUT if graceful else 1)
+        timeout = SHUTDOWN_TIMEOUT if graceful else 1
+        stopped = stop_dispatcher(timeout)
         if dispatcher is not None:
+            _stop_job_threads(dispatcher, timeout)
             zc_async("subscribers").restore_signal_handlers(dispatcher)
             if dispatcher.thread is None or not dispatcher.thread.is_alive():
                 zc_async("dispatcher").pop(dispatcher.UUID)
@@ -264,6 +278,18 @@ def stop_worker(graceful=True):
     if stopped:
         logger.info("collective.cron: zc.async worker %s stopped", base.instance_id())
     return stopped
+
+
+def _stop_job_threads(dispatcher, timeout):
+    """End the threads the dispatcher's agents ran jobs in (their pools
+    outlive the stopped reactor), as zc.async's own test tear-down does."""
+    threads = []
+    for pools in dispatcher.queues.values():
+        for pool in pools.values():
+            threads.extend(pool.threads)
+            pool.setSize(0)
+    for thread in threads:
+        thread.join(timeout)
 
 
 def install_stop_handlers():
