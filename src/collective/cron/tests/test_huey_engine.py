@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 """The huey engine with a real worker: SQLite and a real redis-server."""
+from collective.cron.compat import PY2
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
 from collective.cron.testing import COLLECTIVE_CRON_HUEY_REDIS_FUNCTIONAL_TESTING
 from collective.cron.testing import start_test_worker
 from collective.cron.tests.engine_tests import EngineTests
 
-import sys
 import unittest
 
 
@@ -24,16 +24,13 @@ class HueyEngineTests(EngineTests):
 
 # huey is a dependency on Python 3: there these tests never skip (a missing
 # huey or redis-server is an error, not a silent skip).
-ON_PYTHON_2 = sys.version_info[0] == 2
-
-
-@unittest.skipIf(ON_PYTHON_2, "huey runs on Python 3")
+@unittest.skipIf(PY2, "huey runs on Python 3")
 class TestHueySqlite(HueyEngineTests, unittest.TestCase):
 
     layer = COLLECTIVE_CRON_FUNCTIONAL_TESTING
 
 
-@unittest.skipIf(ON_PYTHON_2, "huey runs on Python 3")
+@unittest.skipIf(PY2, "huey runs on Python 3")
 class TestHueyRedis(HueyEngineTests, unittest.TestCase):
 
     layer = COLLECTIVE_CRON_HUEY_REDIS_FUNCTIONAL_TESTING
