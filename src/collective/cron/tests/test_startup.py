@@ -157,7 +157,12 @@ class TestZCAsyncStartup(StartupTests, unittest.TestCase):
         from collective.cron.engines.zcasync import worker
 
         dispatcher = self.engine.start_worker(self.database(), config.get_settings())
-        self.assertIsNotNone(wait_for(self.engine.current_worker, timeout=10))
+        # (activated in the dispatcher's thread: wait for that commit)
+        activated = wait_for(
+            lambda: dispatcher.UUID in get_queue(self.portal).dispatchers
+            and get_queue(self.portal).dispatchers[dispatcher.UUID].activated
+        )
+        self.assertTrue(activated)
         queue = get_queue(self.portal)
         agents = queue.dispatchers[dispatcher.UUID]
         self.assertEqual(agents.ping_interval, datetime.timedelta(seconds=60))

@@ -20,10 +20,10 @@ from collective.cron.engines.huey.storage import INSTANCES_KEY
 from collective.cron.engines.huey.storage import KEY_PREFIX
 from collective.cron.engines.huey.storage import set_database
 from collective.cron.engines.interfaces import IJobEngine
-from collective.cron.engines.retry import commit_with_retries
+from collective.cron.engines.retry import retry_on_conflict
+from collective.cron.engines.retry import TooManyConflicts
 from huey.consumer import Consumer
 from huey.consumer import Scheduler
-from ZODB.POSException import ConflictError
 from zope.interface import implementer
 
 import json
@@ -231,19 +231,19 @@ def reconcile_all(huey, db):
     for path in marked_sites(huey):
         connection = db.open()
         try:
-            found = commit_with_retries(
+            found = retry_on_conflict(
                 lambda: _reconcile(connection, path),
                 attempts=5,
                 note=u"collective.cron: reconcile %s" % path,
+                cleanup=base.close_site,
             )
-        except ConflictError:
+        except TooManyConflicts:
             logger.warning(
                 "collective.cron: reconciling %s kept conflicting; the next "
                 "round tries again", path,
             )
             continue
         finally:
-            base.close_site()
             transaction.abort()
             connection.close()
         if not found:

@@ -8,17 +8,16 @@ every marked site each minute while the dispatcher runs
 queued, and missed runs are caught up (``engines.base.reconcile_site``).
 """
 from AccessControl.SecurityManagement import newSecurityManager
-from AccessControl.SecurityManagement import noSecurityManager
 from AccessControl.SpecialUsers import system
 from collective.cron import logger
 from collective.cron.engines import base
-from collective.cron.engines.retry import commit_with_retries
+from collective.cron.engines.retry import retry_on_conflict
+from collective.cron.engines.retry import TooManyConflicts
 from collective.cron.engines.zcasync.marker import marked_sites
 from collective.cron.engines.zcasync.modules import zc_async
 from collective.cron.engines.zcasync.queue import ZCAsyncQueueManager
 from collective.cron.engines.zcasync.storage import queue_in
 from collective.cron.engines.zcasync.storage import site_path
-from ZODB.POSException import ConflictError
 
 import threading
 import transaction
@@ -138,13 +137,14 @@ def _in_each_site(paths, action, label, attempts=5):
     for path in paths:
         app = Zope2.app()
         try:
-            found = commit_with_retries(
+            found = retry_on_conflict(
                 lambda: _in_site(app, path, action),
                 attempts=attempts,
                 note=u"collective.cron: %s %s" % (label, path),
+                cleanup=base.close_site,
                 manager=manager,
             )
-        except ConflictError:
+        except TooManyConflicts:
             logger.warning("The %s of %s kept conflicting; given up", label, path)
             continue
         except Exception:
@@ -152,8 +152,6 @@ def _in_each_site(paths, action, label, attempts=5):
             continue
         finally:
             manager.abort()
-            base.close_site()
-            noSecurityManager()
             app._p_jar.close()
         if not found:
             logger.warning("Marked site %s is gone: nothing to %s", path, label)
