@@ -39,11 +39,14 @@ from zope.interface import implementer
 
 import signal
 import threading
+import time
 import transaction
 
 
 # As plone.app.async's workers: the dispatcher looks for due jobs every 2 s.
 POLL_INTERVAL = 2
+# Seconds start_worker waits for the dispatcher to activate.
+ACTIVATION_TIMEOUT = 10
 PING_SECONDS = 60
 PING_DEATH_SECONDS = 5 * 60
 # Seconds a stopping worker waits for its dispatcher; keep it under the
@@ -61,14 +64,16 @@ def current_dispatcher():
 
 
 def current_worker():
-    """This process's dispatcher while it runs, else None."""
+    """This process's dispatcher while its thread runs (activating or
+    activated), else None."""
     dispatcher = current_dispatcher()
-    if dispatcher is None or not dispatcher.activated:
+    if dispatcher is None:
         return None
     thread = getattr(dispatcher, "thread", None)
-    if thread is not None and not thread.is_alive():
-        return None
-    return dispatcher
+    if thread is None:
+        # Not started by a threaded installer: trust its own flag.
+        return dispatcher if dispatcher.activated else None
+    return dispatcher if thread.is_alive() else None
 
 
 # ---------------------------------------------------------------------------
@@ -162,13 +167,31 @@ def start_worker(db, settings=None, install_signal_handlers=False,
             subscribers.queue_installer(event)
             subscribers.ThreadedDispatcherInstaller(poll_interval=poll_interval)(event)
             dispatcher = current_dispatcher()
-            logger.info(
-                "collective.cron: zc.async worker %s started (polling every %s s)",
-                base.instance_id(), poll_interval,
-            )
+            _wait_for_activation(dispatcher, ACTIVATION_TIMEOUT)
     if install_signal_handlers:
         install_stop_handlers()
     return dispatcher
+
+
+def _wait_for_activation(dispatcher, timeout):
+    """Return once the dispatcher polled the queue once (in its own thread):
+    its first poll activates it there.  A huey worker has started, too, when
+    ``start_worker`` returns."""
+    deadline = time.time() + timeout
+    while dispatcher.thread.is_alive() and not (
+        dispatcher.activated and len(dispatcher.polls)
+    ):
+        if time.time() > deadline:
+            logger.warning(
+                "collective.cron: the zc.async worker did not activate in %s s; "
+                "it goes on trying", timeout,
+            )
+            return
+        time.sleep(0.02)
+    logger.info(
+        "collective.cron: zc.async worker %s started (polling every %s s)",
+        base.instance_id(), dispatcher.poll_interval,
+    )
 
 
 @implementer(IJobEngine)
