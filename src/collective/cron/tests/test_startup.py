@@ -174,6 +174,31 @@ class TestZCAsyncStartup(StartupTests, unittest.TestCase):
         self.assertNotIn(worker.configure_dispatcher, [each.handler for each in handlers()])
 
 
+    def test_plone_app_async_configuration_decides(self):
+        """An instance that includes plone.app.async's own ZCML (which
+        registers an IInitAsync utility) keeps its rule: only its worker
+        ZCML starts dispatchers."""
+        from collective.cron.engines.zcasync.modules import plone_app_async
+        from zope.interface import directlyProvides
+
+        class Initializer(object):
+            def init(self):
+                pass
+
+        initializer = Initializer()
+        directlyProvides(initializer, plone_app_async("interfaces").IInitAsync)
+        registry = getGlobalSiteManager()
+        registry.registerUtility(initializer, plone_app_async("interfaces").IInitAsync)
+        self.addCleanup(
+            registry.unregisterUtility, initializer,
+            plone_app_async("interfaces").IInitAsync,
+        )
+        Environment().set(self, worker="on")
+        self.fire_start_up()
+        self.assertIsNone(self.engine.start_worker(self.database(), config.get_settings()))
+        self.assertIsNone(self.engine.current_worker())
+
+
 def test_suite():
     """The engine of the running Python: zc.async on 2.7 (the test env
     installs it), huey on 3 (a dependency there); never a silent skip."""

@@ -124,6 +124,11 @@ def _unregister_worker_subscribers():
         registry.unregisterHandler(handler, (event,))
 
 
+def configured_by_plone_app_async():
+    """Whether zope.conf includes plone.app.async's own set-up ZCML."""
+    return queryUtility(plone_app_async("interfaces").IInitAsync) is not None
+
+
 def _queue_database(db):
     """The database of the queue: plone.app.async's ``IAsyncDatabase`` if
     something registered it (a worker or instance ZCML, a test layer), else
@@ -149,14 +154,26 @@ def start_worker(db, settings=None, install_signal_handlers=False,
 
     ``settings`` are not needed (zc.async has no queue URL nor threads
     setting of ours: its agent runs one job at a time, as plone.app.async's
-    'default' quota says).  The dispatcher activates itself in its own
-    thread; ``queue_ready`` follows once it has.
+    'default' quota says).  Returns once the dispatcher activated itself
+    (in its own thread; ``queue_ready`` has run then).
+
+    An instance whose zope.conf configures plone.app.async (one of its
+    ``*_instance.zcml`` / ``*_worker.zcml``, which register ``IInitAsync``)
+    keeps plone.app.async's rule: its worker ZCML alone decides which
+    processes run jobs, so nothing is started here (None is returned unless
+    that ZCML started a dispatcher).
     """
     from zope.app.appsetup.interfaces import DatabaseOpened
 
     install_transactions_manager()
     with _lock:
         dispatcher = current_worker()
+        if dispatcher is None and configured_by_plone_app_async():
+            logger.info(
+                "collective.cron: plone.app.async is configured in this instance: "
+                "its worker ZCML decides which processes run jobs"
+            )
+            return None
         if dispatcher is None:
             if current_dispatcher() is not None:
                 # A dispatcher that stopped: make room for the new one.
