@@ -37,3 +37,25 @@ class TestHueyRedis(HueyEngineTests, unittest.TestCase):
 
     def test_queue_is_redis(self):
         self.assertTrue(self.queue.state()["queue"].startswith("redis://127.0.0.1:"))
+
+
+@unittest.skipIf(PY2, "huey runs on Python 3")
+class TestTaskName(unittest.TestCase):
+    """Queued jobs name their task; the name outlives module moves, so jobs
+    queued by an earlier release still run after an upgrade."""
+
+    def test_lasting_task_name(self):
+        from collective.cron.engines import huey as engine
+
+        import os
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        huey = engine.make_huey("sqlite:///" + os.path.join(folder, "q.sqlite"))
+        task = huey.collective_cron_task.s("/plone", "uid", "2031-01-01T00:00:00+00:00",
+                                           "manual", "cc-1")
+        message = huey._registry.create_message(task)
+        self.assertEqual(message.name, "collective.cron.engines.huey.collective.cron.job")
+        self.assertIs(huey._registry.string_to_task(message.name), type(task))

@@ -368,6 +368,13 @@ class TestModulesImport(unittest.TestCase):
             self.assertTrue(module.__doc__, name)
         self.assertTrue(callable(package.run_queued_job))
 
+    def test_jobs_name_their_function_by_a_lasting_path(self):
+        import collective.cron.engines.zcasync as package
+        import pickle
+
+        data = pickle.dumps(package.run_queued_job, 0)
+        self.assertIn(b"collective.cron.engines.zcasync\nrun_queued_job\n", data)
+
 
 def test_suite():
     if not HAVE_ZCASYNC:

@@ -22,6 +22,10 @@ import threading
 
 
 TASK_NAME = "collective.cron.job"
+# huey names a queued job's task "<module of its function>.<name>": the
+# module of the days when this engine was one module, so that jobs queued
+# before an upgrade still find their task.
+TASK_MODULE = "collective.cron.engines.huey"
 KEY_PREFIX = "collective.cron:"
 SITES_KEY = KEY_PREFIX + "sites"
 INSTANCES_KEY = KEY_PREFIX + "instances"
@@ -111,8 +115,18 @@ def make_huey(queue_url):
             blocking=True,
             read_timeout=1,
         )
-    huey.collective_cron_task = huey.task(name=TASK_NAME, retries=0)(run_task)
+    huey.collective_cron_task = huey.task(name=TASK_NAME, retries=0)(_task_function())
     return huey
+
+
+def _task_function():
+    """``run_task`` under the task's lasting name (``TASK_MODULE``)."""
+
+    def task(site_path, cron_uid, scheduled_iso, trigger, job_id):
+        return run_task(site_path, cron_uid, scheduled_iso, trigger, job_id)
+
+    task.__module__ = TASK_MODULE
+    return task
 
 
 def get_huey(queue_url=None):

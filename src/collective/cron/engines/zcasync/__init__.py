@@ -25,7 +25,7 @@ nothing and works on Python 3 too (for linters).
 
 The names below are the engine's public ones (tests and the test layers
 import them from here).  ``run_queued_job`` must stay importable from here
-for good: jobs queued by collective.cron 3.0 name it by this path.
+for good: every queued job names it by this path.
 """
 from collective.cron.engines.zcasync.marker import mark_site  # noqa: F401
 from collective.cron.engines.zcasync.marker import marked_sites  # noqa: F401

@@ -72,6 +72,11 @@ def run_queued_job(site, cron_uid, scheduled_iso, trigger):
     )
 
 
+# Queued jobs name their function by module and name: one lasting path,
+# the package's (which re-exports it), whatever module defines it.
+run_queued_job.__module__ = "collective.cron.engines.zcasync"
+
+
 def job_id_of(job):
     return str(u64(job._p_oid))
 
