@@ -22,15 +22,11 @@ class HueyEngineTests(EngineTests):
         engine.get_huey().flush()
 
 
-# huey is a dependency on Python 3: there these tests never skip (a missing
-# huey or redis-server is an error, not a silent skip).
-@unittest.skipIf(PY2, "huey runs on Python 3")
 class TestHueySqlite(HueyEngineTests, unittest.TestCase):
 
     layer = COLLECTIVE_CRON_FUNCTIONAL_TESTING
 
 
-@unittest.skipIf(PY2, "huey runs on Python 3")
 class TestHueyRedis(HueyEngineTests, unittest.TestCase):
 
     layer = COLLECTIVE_CRON_HUEY_REDIS_FUNCTIONAL_TESTING
@@ -39,7 +35,6 @@ class TestHueyRedis(HueyEngineTests, unittest.TestCase):
         self.assertTrue(self.queue.state()["queue"].startswith("redis://127.0.0.1:"))
 
 
-@unittest.skipIf(PY2, "huey runs on Python 3")
 class TestTaskName(unittest.TestCase):
     """Queued jobs name their task; the name outlives module moves, so jobs
     queued by an earlier release still run after an upgrade."""
@@ -59,3 +54,13 @@ class TestTaskName(unittest.TestCase):
         message = huey._registry.create_message(task)
         self.assertEqual(message.name, "collective.cron.engines.huey.collective.cron.job")
         self.assertIs(huey._registry.string_to_task(message.name), type(task))
+
+
+def test_suite():
+    """huey is a dependency on Python 3: there these tests never skip (a
+    missing huey or redis-server is an error).  Python 2.7 has no huey:
+    there this module holds no test, and so no layer to set up (the Redis
+    layer would look for a redis-server that env does not ship)."""
+    if PY2:
+        return unittest.TestSuite()
+    return unittest.defaultTestLoader.loadTestsFromName(__name__)
