@@ -189,14 +189,14 @@ class ZCAsyncLayer(AsyncLayer):
         provideHandler(configureQueue, [IQueueReady])
 
         import collective.cron
-        import collective.cron.engines
+        import collective.cron.engines.zcasync
 
         if _package_file(collective.cron, "configure.zcml"):
             self.loadZCML(package=collective.cron)
         if _package_file(collective.cron, "testing.zcml"):
             self.loadZCML(package=collective.cron, name="testing.zcml")
         # Included by collective.cron's configure.zcml too: loaded once.
-        self.loadZCML("zcasync.zcml", package=collective.cron.engines)
+        self.loadZCML("configure.zcml", package=collective.cron.engines.zcasync)
 
     def setUpPloneSite(self, portal):
         if profile_exists("collective.cron:default"):

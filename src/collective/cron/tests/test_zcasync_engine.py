@@ -353,9 +353,32 @@ class TestStartUp(Helpers, unittest.TestCase):
         self.assertEqual([job["scheduled"] for job in jobs], [cron.next])
 
 
+class TestModulesImport(unittest.TestCase):
+    """Every module of the engine imports on any Python, zc.async or not
+    (it is imported on first use only), so Python 3 linters read them."""
+
+    def test_every_module_imports(self):
+        import collective.cron.engines.zcasync as package
+        import pkgutil
+
+        names = [name for _, name, _ in pkgutil.iter_modules(package.__path__)]
+        self.assertIn("queue", names)
+        for name in names:
+            module = importlib.import_module(package.__name__ + "." + name)
+            self.assertTrue(module.__doc__, name)
+        self.assertTrue(callable(package.run_queued_job))
+
+    def test_jobs_name_their_function_by_a_lasting_path(self):
+        import collective.cron.engines.zcasync as package
+        import pickle
+
+        data = pickle.dumps(package.run_queued_job, 0)
+        self.assertIn(b"collective.cron.engines.zcasync\nrun_queued_job\n", data)
+
+
 def test_suite():
     if not HAVE_ZCASYNC:
-        return unittest.TestSuite()
+        return unittest.defaultTestLoader.loadTestsFromTestCase(TestModulesImport)
     return unittest.defaultTestLoader.loadTestsFromName(__name__)
 
 
