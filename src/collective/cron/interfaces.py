@@ -287,3 +287,36 @@ class IFinishedCronJobEvent(ICronJobEvent):
 
 class IFailedCronJobEvent(ICronJobEvent):
     """A cron job raised an error."""
+
+
+class IJobEngine(Interface):
+    """A job engine: its queue manager and this process's worker.
+
+    Each engine (``engines/huey``, ``engines/zcasync``) registers one as a
+    utility named after the ``engine`` setting that selects it, in ZCML
+    loaded only where its library is installed.  The queue manager lookup
+    (``collective.cron.queue``), the process start-up and the
+    ``collective-cron-worker`` script look it up by that name, so none of
+    them names or imports an engine.
+    """
+
+    name = Attribute("The engine's name, as in the ``engine`` setting.")
+
+    def queue_manager(site):
+        """The ``IQueueManager`` of ``site`` on this engine."""
+
+    def start_worker(db, settings, install_signal_handlers=False):
+        """Start this process's worker on the database ``db`` and return it.
+
+        ``settings`` are ``collective.cron.config.get_settings()``.  A worker
+        that runs already is returned as it is.  With
+        ``install_signal_handlers`` (only from the main thread) SIGTERM and
+        SIGINT stop the worker gracefully, then stop the process.
+        """
+
+    def stop_worker(graceful=True):
+        """Stop this process's worker, if any; ``graceful`` lets the jobs in
+        flight finish first."""
+
+    def current_worker():
+        """This process's running worker, or None."""

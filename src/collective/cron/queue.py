@@ -16,10 +16,12 @@ from collective.cron import config
 from collective.cron import logger
 from collective.cron.compat import as_text
 from collective.cron.compat import urlsplit
+from collective.cron.interfaces import IJobEngine
 from collective.cron.interfaces import IQueueManager
 from Products.CMFCore.interfaces import ISiteRoot
 from zope.component import adapter
 from zope.component import queryAdapter
+from zope.component import queryUtility
 from zope.interface import implementer
 
 import re
@@ -94,21 +96,16 @@ def queue_manager(site):
         message = mask_secrets(error)
         _report_once(message)
         return UnavailableQueueManager(site, message)
-    if settings["engine"] == "huey":
-        try:
-            from collective.cron.engines.huey import HueyQueueManager
-        except ImportError as error:
-            message = "collective.cron: the huey engine cannot load: %s" % (error,)
-            _report_once(message)
-            return UnavailableQueueManager(site, message)
-        return HueyQueueManager(site)
-    try:
-        from collective.cron.engines.zcasync import ZCAsyncQueueManager
-    except (ImportError, SyntaxError) as error:
-        message = "collective.cron: the zcasync engine cannot load: %s" % (error,)
+    engine = queryUtility(IJobEngine, name=settings["engine"])
+    if engine is None:
+        message = (
+            "collective.cron: the %s engine is not available in this process "
+            "(its library is not installed, or its ZCML was not loaded)"
+            % settings["engine"]
+        )
         _report_once(message)
         return UnavailableQueueManager(site, message)
-    return ZCAsyncQueueManager(site)
+    return engine.queue_manager(site)
 
 
 @implementer(IQueueManager)

@@ -11,7 +11,7 @@ pages all the same.
 """
 from collective.cron import config
 from collective.cron import logger
-from collective.cron.engines.interfaces import IJobEngine
+from collective.cron.interfaces import IJobEngine
 from zope.component import adapter
 from zope.component import queryUtility
 from zope.processlifetime import IDatabaseOpenedWithRoot

@@ -3,7 +3,7 @@
 
 from collective.cron import crontab as models
 from collective.cron import exportimport
-from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.compat import as_text
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab

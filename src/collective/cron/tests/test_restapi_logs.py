@@ -2,7 +2,7 @@
 """GET and DELETE @crons/<uid>/logs."""
 
 from collective.cron import crontab as models
-from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.compat import as_text
 from collective.cron.crontab import Log
 from collective.cron.interfaces import ILogStore

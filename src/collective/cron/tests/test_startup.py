@@ -14,7 +14,7 @@ from collective.cron import crontab as models
 from collective.cron import startup
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
-from collective.cron.engines.interfaces import IJobEngine
+from collective.cron.interfaces import IJobEngine
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IQueueManager
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING

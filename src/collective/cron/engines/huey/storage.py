@@ -9,7 +9,7 @@ open.
 """
 from collective.cron import config
 from collective.cron import logger
-from collective.cron.engines import base
+from collective.cron import jobrunner
 from huey import RedisHuey
 from huey import SqliteHuey
 from huey.storage import SqliteStorage
@@ -158,7 +158,7 @@ def run_task(site_path, cron_uid, scheduled_iso, trigger, job_id):
     """The huey task: one run of a cron, from plain data."""
     huey = _current_task_huey()
     try:
-        return base.execute_job(
+        return jobrunner.execute_job(
             get_database(), site_path, cron_uid, scheduled_iso, trigger, job_id
         ) and None
     finally:

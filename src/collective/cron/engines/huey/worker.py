@@ -10,7 +10,9 @@ next job.  SIGTERM and SIGINT stop it gracefully (``install_stop_handlers``).
 """
 from collective.cron import config
 from collective.cron import logger
-from collective.cron.engines import base
+from collective.cron import jobrunner
+from collective.cron import reconciler
+from collective.cron import state
 from collective.cron.engines.huey.queue import ALIVE_SECONDS
 from collective.cron.engines.huey.queue import HueyQueueManager
 from collective.cron.engines.huey.queue import marked_sites
@@ -19,9 +21,9 @@ from collective.cron.engines.huey.storage import get_huey
 from collective.cron.engines.huey.storage import INSTANCES_KEY
 from collective.cron.engines.huey.storage import KEY_PREFIX
 from collective.cron.engines.huey.storage import set_database
-from collective.cron.engines.interfaces import IJobEngine
-from collective.cron.engines.retry import retry_on_conflict
-from collective.cron.engines.retry import TooManyConflicts
+from collective.cron.interfaces import IJobEngine
+from collective.cron.transactions import retry_on_conflict
+from collective.cron.transactions import TooManyConflicts
 from huey.consumer import Consumer
 from huey.consumer import Scheduler
 from zope.interface import implementer
@@ -69,7 +71,7 @@ class Worker(object):
     def __init__(self, huey, db, threads=1, shutdown_timeout=8.0):
         self.huey = huey
         self.db = db
-        self.instance = base.instance_id()
+        self.instance = state.instance_id()
         self.consumer = InProcessConsumer(
             huey,
             workers=threads,
@@ -235,7 +237,7 @@ def reconcile_all(huey, db):
                 lambda: _reconcile(connection, path),
                 attempts=5,
                 note=u"collective.cron: reconcile %s" % path,
-                cleanup=base.close_site,
+                cleanup=jobrunner.close_site,
             )
         except TooManyConflicts:
             logger.warning(
@@ -255,10 +257,10 @@ def _reconcile(connection, path):
     """Reconcile the site at ``path``; False when there is no such site."""
     app = connection.root()["Application"]
     try:
-        site, request = base.open_site(app, path)
+        site, request = jobrunner.open_site(app, path)
     except (KeyError, AttributeError):
         return False
-    base.reconcile_site(site, HueyQueueManager(site))
+    reconciler.reconcile_site(site, HueyQueueManager(site))
     return True
 
 

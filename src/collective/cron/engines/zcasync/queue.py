@@ -61,9 +61,9 @@ def run_queued_job(site, cron_uid, scheduled_iso, trigger):
     Keep this name and signature: queued jobs refer to it.  plone.app.async
     gives the site (traversed again from its path in the worker); the run
     itself, with its own connection and transactions, is
-    ``collective.cron.engines.base.execute_job``.
+    ``collective.cron.jobrunner.execute_job``.
     """
-    from collective.cron.engines.base import execute_job
+    from collective.cron.jobrunner import execute_job
 
     job = zc_async("threadlocal").local.getJob()
     job_id = job_id_of(job) if job is not None else None
@@ -200,7 +200,7 @@ class ZCAsyncQueueManager(object):
         Workers register their instance id when their queue gets ready;
         a process that never ran a worker here is unknown (None).
         """
-        from collective.cron.engines.base import instance_id
+        from collective.cron.state import instance_id
 
         if instance == instance_id():
             return True

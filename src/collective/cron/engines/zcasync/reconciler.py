@@ -5,14 +5,15 @@ When its queue gets ready it fires a ``ServerRestartEvent`` for every
 marked site (in a thread of its own: ``restart_sites``), then reconciles
 every marked site each minute while the dispatcher runs
 (``start_reconciler``): each active cron gets its next job if none is
-queued, and missed runs are caught up (``engines.base.reconcile_site``).
+queued, and missed runs are caught up (``collective.cron.reconciler.reconcile_site``).
 """
 from AccessControl.SecurityManagement import newSecurityManager
 from AccessControl.SpecialUsers import system
 from collective.cron import logger
-from collective.cron.engines import base
-from collective.cron.engines.retry import retry_on_conflict
-from collective.cron.engines.retry import TooManyConflicts
+from collective.cron import jobrunner
+from collective.cron import reconciler
+from collective.cron.transactions import retry_on_conflict
+from collective.cron.transactions import TooManyConflicts
 from collective.cron.engines.zcasync.marker import marked_sites
 from collective.cron.engines.zcasync.modules import zc_async
 from collective.cron.engines.zcasync.queue import ZCAsyncQueueManager
@@ -51,7 +52,7 @@ def start_reconciler(interval=RECONCILE_SECONDS):
     """Reconcile every marked site each ``interval`` seconds while a worker runs.
 
     The reconciler queues the next job of any active cron that lost it and
-    catches up missed runs (``collective.cron.engines.base.reconcile_site``).
+    catches up missed runs (``collective.cron.reconciler.reconcile_site``).
     """
     with _threads_lock:
         for thread in _threads:
@@ -107,7 +108,7 @@ def _restart(site):
 
 
 def _reconcile(site):
-    base.reconcile_site(site, ZCAsyncQueueManager(site))
+    reconciler.reconcile_site(site, ZCAsyncQueueManager(site))
 
 
 def _restart_sites(paths):
@@ -141,7 +142,7 @@ def _in_each_site(paths, action, label, attempts=5):
                 lambda: _in_site(app, path, action),
                 attempts=attempts,
                 note=u"collective.cron: %s %s" % (label, path),
-                cleanup=base.close_site,
+                cleanup=jobrunner.close_site,
                 manager=manager,
             )
         except TooManyConflicts:
@@ -163,6 +164,6 @@ def _in_site(app, path, action):
     if app.unrestrictedTraverse(path.strip("/").split("/"), None) is None:
         return False
     newSecurityManager(None, system)
-    site, request = base.open_site(app, path)
+    site, request = jobrunner.open_site(app, path)
     action(site)
     return True

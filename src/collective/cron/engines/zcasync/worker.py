@@ -18,8 +18,8 @@ over at once.  A job starts 0-2 s after its time (measured p50 1.0 s, p95
 1.8 s).
 """
 from collective.cron import logger
-from collective.cron.engines import base
-from collective.cron.engines.interfaces import IJobEngine
+from collective.cron import state
+from collective.cron.interfaces import IJobEngine
 from collective.cron.engines.zcasync.marker import marked_sites
 from collective.cron.engines.zcasync.modules import plone_app_async
 from collective.cron.engines.zcasync.modules import zc_async
@@ -207,7 +207,7 @@ def _wait_for_activation(dispatcher, timeout):
         time.sleep(0.02)
     logger.info(
         "collective.cron: zc.async worker %s started (polling every %s s)",
-        base.instance_id(), dispatcher.poll_interval,
+        state.instance_id(), dispatcher.poll_interval,
     )
 
 
@@ -250,7 +250,7 @@ def queue_ready(event):
     queue = event.object
     if getattr(queue, "name", QUEUE_NAME) != QUEUE_NAME:
         return
-    instance = base.instance_id()
+    instance = state.instance_id()
     prepare_queue(queue)
     dispatcher = current_dispatcher()
     if dispatcher is not None:
@@ -316,7 +316,7 @@ def stop_worker(graceful=True):
         _unregister_worker_subscribers()
     wait_for_restarts()
     if stopped:
-        logger.info("collective.cron: zc.async worker %s stopped", base.instance_id())
+        logger.info("collective.cron: zc.async worker %s stopped", state.instance_id())
     return stopped
 
 
