@@ -15,9 +15,29 @@ The contract, written once here:
   effects happen once; effects outside the ZODB happen at least once (a run
   interrupted by a dead worker is run again, and the loss is logged).
 * **Two transactions per run.** The *claim* commits a running marker naming
-  the worker; the *run* commits the runner's effects with its log and
-  releases the marker.  A marker left by a dead worker is released (here,
-  or by the reconciler) once the job system says that worker is gone.
+  the worker (and creates the cron's state and log book if missing); the
+  *run* commits the runner's effects with its log and releases the marker.
+  A marker left by a dead worker is released (here, or by the reconciler)
+  once the job system says that worker is gone, with a WARN log
+  "Interrupted: the worker X stopped during the run started at T"
+  (:func:`release_interrupted`); the occurrence is then run again.
+* **Saves never conflict with runs.** The run's transaction writes only
+  its cron's state, its cron's log book and what the runner writes; a save
+  of the crontab writes the registry, the states of new crons and of the
+  crons whose own schedule changed, and nothing unchanged (see
+  ``collective.cron.state``).  So saving *another* cron never makes a
+  running job conflict.
+* **Retries after a conflict** (:class:`_RunWithRetries`).  When the run's
+  commit conflicts, nothing of it was committed.  If the runner changed no
+  ZODB object, its effects were all outside the ZODB and happened once:
+  only the bookkeeping (log, mark, marker, next job) is written again in a
+  fresh transaction, and the log says "Retried after a conflict (attempt
+  N) … the job ran once".  If the runner changed ZODB objects, those
+  changes were lost with the aborted transaction and only running it again
+  redoes them: the runner runs again and the log says how many times it
+  ran ("… ran again (N runs)"), since effects outside the ZODB may then
+  have happened that many times.  Runners that write to the ZODB *and*
+  act outside it should make the outside action idempotent.
 * **No overlap.** An occurrence that comes due while the marker of another
   live run is set is not run: it gets a NOTRUN log "previous run is still
   running" and counts as handled.
@@ -27,7 +47,10 @@ The contract, written once here:
   ``catch-up``) and each gets a NOTRUN log (at most ``MISSED_LOGS``, the
   rest summed up); under ``skip`` a late occurrence is not run at all.
   Occurrences that fell while the previous run was going are logged as
-  skipped for that reason, not as missed.
+  skipped for that reason, not as missed, and the next on-time run after
+  them is labelled ``schedule``, not ``catch-up``.  A change of the cron's
+  periodicity or timezone resets the mark to the time of the change
+  (``CronManager.register_job``): nothing of the old schedule is owed.
 * **Manual runs** never move the schedule; their job ids are remembered so
   one is never run twice.
 * **As whom.** The run adopts the cron's user (an id or a login, found by
