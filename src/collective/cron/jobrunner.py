@@ -582,9 +582,8 @@ def execute_job(db, site_path, cron_uid, scheduled_iso, trigger, job_id=None,
     """Run one job from plain data, with its own connection and transactions.
 
     The claim commits first (the running marker, or the NOTRUN logs); then
-    the runner's effects commit with the log; then the next occurrence is
-    queued, in a third transaction.  Each transaction is retried on
-    conflicts (``collective.cron.transactions.retry_on_conflict``); the run
+    the runner's effects commit with the log and the next occurrence is
+    queued.  Each transaction is retried on conflicts (``collective.cron.transactions.retry_on_conflict``); the run
     is retried as :class:`_RunWithRetries` says.  Returns the log of the
     run, or None when nothing ran.
     """
@@ -614,33 +613,27 @@ def execute_job(db, site_path, cron_uid, scheduled_iso, trigger, job_id=None,
             if claimed.get("reason") == "duplicate":
                 logger.info("Cron %s: occurrence %s ran already", cron_uid, scheduled_iso)
             return None
-        log = None
         if claimed["action"] == "run":
-            try:
-                log = retry_on_conflict(
-                    in_site(_RunWithRetries(cron_uid, claimed, job_id)), attempts,
-                    note=u"collective.cron: run %s %s" % (cron_uid, scheduled_iso),
-                    cleanup=close_site,
-                )
-            except TooManyConflicts:
-                logger.error("Cron %s: gave up committing %s", cron_uid, scheduled_iso)
-                return None
-        if trigger != "manual":
-            # Its own transaction: the run's transaction writes nothing of the
-            # queue (a queue in the ZODB is written by saves too).  Should this
-            # one be lost, the reconciler queues the next job within a minute.
-            def schedule(site, request):
+            attempt = _RunWithRetries(cron_uid, claimed, job_id)
+
+            def run(site, request):
+                log = attempt(site, request)
+                if trigger != "manual":
+                    # Bookkeeping too: redone, never the runner, on a retry.
+                    schedule_next(site, cron_uid)
+                return log
+            note = u"collective.cron: run %s %s" % (cron_uid, scheduled_iso)
+        elif trigger != "manual":
+            def run(site, request):
                 schedule_next(site, cron_uid)
-            try:
-                retry_on_conflict(
-                    in_site(schedule), attempts,
-                    note=u"collective.cron: schedule after %s %s" % (cron_uid, scheduled_iso),
-                    cleanup=close_site,
-                )
-            except TooManyConflicts:
-                logger.error("Cron %s: gave up queueing the occurrence after %s; "
-                             "the reconciler will", cron_uid, scheduled_iso)
-        return log
+            note = u"collective.cron: schedule after %s %s" % (cron_uid, scheduled_iso)
+        else:
+            return None
+        try:
+            return retry_on_conflict(in_site(run), attempts, note=note, cleanup=close_site)
+        except TooManyConflicts:
+            logger.error("Cron %s: gave up committing %s", cron_uid, scheduled_iso)
+            return None
     finally:
         transaction.manager.abort()
         connection.close()

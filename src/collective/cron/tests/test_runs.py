@@ -27,6 +27,7 @@ from collective.cron.logstore import ANNOTATION_KEY
 from collective.cron.reconciler import reconcile_site
 from collective.cron.state import get_state
 from collective.cron.state import instance_id
+from collective.cron.state import PROCESS_STARTED
 from collective.cron.state import STATE_KEY
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
@@ -273,9 +274,15 @@ class RunsTestCase(unittest.TestCase):
 class TestInterrupted(RunsTestCase):
     """A marker of a dead worker: the reconciler logs the lost attempt."""
 
+    # A marker naming this host and pid, older than this process: left by
+    # the worker that ran here before a SIGKILL and a restart.  Every engine
+    # takes it for dead (no heartbeat needed).
+    DEAD = instance_id()
+    STARTED = PROCESS_STARTED - datetime.timedelta(minutes=1)
+
     def plant_dead_marker(self, cron, trigger=u"schedule", job_id=u"job-lost"):
         state = get_state(self.portal, cron.uid)
-        state.running = (u"deadhost:4242", at(5),
+        state.running = (self.DEAD, self.STARTED,
                          (trigger, clock.to_iso(at(5)), job_id))
         return state
 
@@ -289,14 +296,14 @@ class TestInterrupted(RunsTestCase):
         self.assertIsNone(state.running)
         [log] = self.logs(cron)
         self.assertEqual(log.status, models.WARN)
-        self.assertEqual(log.instance, u"deadhost:4242")
+        self.assertEqual(log.instance, self.DEAD)
         self.assertEqual(log.scheduled, at(5))
-        self.assertEqual(log.started, at(5))
+        self.assertEqual(log.started, clock.as_utc(self.STARTED))
         self.assertEqual(log.date, at(7))
         self.assertEqual(
             log.messages,
-            [u"Interrupted: the worker deadhost:4242 stopped during the run "
-             u"started at %s; it will be run again" % clock.to_iso(at(5))],
+            [u"Interrupted: the worker %s stopped during the run started at %s; "
+             u"it will be run again" % (self.DEAD, clock.to_iso(self.STARTED))],
         )
         # the occurrence is queued again, and its run is logged as usual
         self.assertIn(at(5), [job["scheduled"] for job in queue.jobs(cron.uid)])
@@ -316,7 +323,7 @@ class TestInterrupted(RunsTestCase):
         reconcile_site(self.portal, IQueueManager(self.portal))
         interrupted = [entry for entry in self.logs(cron) if entry.status == models.WARN]
         self.assertEqual(len(interrupted), 1)
-        self.assertIn(u"deadhost:4242", interrupted[0].messages[0])
+        self.assertIn(self.DEAD, interrupted[0].messages[0])
 
     def test_an_interrupted_manual_run_says_it_is_not_run_again(self):
         cron = self.add_cron()
