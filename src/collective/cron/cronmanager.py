@@ -11,6 +11,8 @@ from collective.cron.interfaces import ICron
 from collective.cron.interfaces import ICronManager
 from collective.cron.queue import queue_for
 from collective.cron.state import get_state
+from collective.cron.state import schedule_key
+from collective.cron.state import set_changed
 from Products.CMFCore.interfaces import ISiteRoot
 from zope.component import adapter
 from zope.interface import implementer
@@ -42,18 +44,19 @@ class CronManager(object):
         already; a job for the right occurrence is kept (unless ``force``),
         other scheduled jobs in the future are replaced.  An inactive cron
         loses its jobs instead.
+
+        The cron's state is written only when the cron is new, switched on
+        again, or its schedule changed (``collective.cron.state``): then
+        occurrences before now are not owed (no "missed" logs for the old
+        schedule).  Otherwise nothing is written, so that saving the
+        crontab never conflicts with a run of this cron.
         """
         if not self.cron.active:
             self.remove_jobs()
             return None
         now = clock.now()
         upcoming = self.next_occurrence(after)
-        state = get_state(self.context, self.cron.uid, create=True)
-        if state.handled is None or state.expected is None:
-            # (Re)activated: occurrences before now are not owed.
-            state.handled = now
-        if state.expected != upcoming:
-            state.expected = upcoming
+        self.follow_schedule(now, upcoming)
         queue = self.queue
         if jobs is None:
             jobs = queue.jobs(self.cron.uid)
@@ -69,6 +72,26 @@ class CronManager(object):
             return keep["id"]
         return queue.register_job(self.cron.uid, upcoming, trigger="schedule")
 
+    def follow_schedule(self, now, upcoming):
+        """Reset the state when the cron's schedule is new to it; see above."""
+        key = schedule_key(self.cron)
+        state = get_state(self.context, self.cron.uid)
+        if state is None:
+            state = get_state(self.context, self.cron.uid, create=True)
+            state.handled = now
+            state.expected = upcoming
+            state.schedule = key
+            return state
+        changed = state.schedule is not None and tuple(state.schedule) != key
+        if state.handled is None or state.expected is None or changed:
+            # New, switched on again, or another schedule: occurrences before
+            # now are not owed.
+            if state.handled is None or state.handled < now:
+                state.handled = now
+            set_changed(state, "expected", upcoming)
+        set_changed(state, "schedule", key)
+        return state
+
     def remove_jobs(self):
         """Forget the cron's scheduled jobs (manual runs asked for stay)."""
         queue = self.queue
@@ -76,8 +99,8 @@ class CronManager(object):
             if job["trigger"] != "manual" and job["status"] == "pending":
                 queue.remove_job(job["id"])
         state = get_state(self.context, self.cron.uid)
-        if state is not None and state.expected is not None:
-            state.expected = None
+        if state is not None:
+            set_changed(state, "expected", None)
 
     def run_now(self):
         """Queue an immediate run that leaves the schedule as it is.

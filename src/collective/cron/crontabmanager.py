@@ -17,6 +17,7 @@ from collective.cron.queue import NoJobSystem
 from collective.cron.queue import mask_secrets
 from collective.cron.queue import queue_for
 from collective.cron.state import get_state
+from collective.cron.state import set_changed
 from Products.CMFCore.interfaces import ISiteRoot
 from ZODB.POSException import ConflictError
 from zope.component import adapter
@@ -63,8 +64,8 @@ class CrontabManager(object):
 
     def _forget_expected(self, uid):
         state = get_state(self.context, uid)
-        if state is not None and state.expected is not None:
-            state.expected = None
+        if state is not None:
+            set_changed(state, "expected", None)
 
 
 @adapter(ICrontabSynchronisationEvent)

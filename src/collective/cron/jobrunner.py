@@ -15,9 +15,29 @@ The contract, written once here:
   effects happen once; effects outside the ZODB happen at least once (a run
   interrupted by a dead worker is run again, and the loss is logged).
 * **Two transactions per run.** The *claim* commits a running marker naming
-  the worker; the *run* commits the runner's effects with its log and
-  releases the marker.  A marker left by a dead worker is released (here,
-  or by the reconciler) once the job system says that worker is gone.
+  the worker (and creates the cron's state and log book if missing); the
+  *run* commits the runner's effects with its log and releases the marker.
+  A marker left by a dead worker is released (here, or by the reconciler)
+  once the job system says that worker is gone, with a WARN log
+  "Interrupted: the worker X stopped during the run started at T"
+  (:func:`release_interrupted`); the occurrence is then run again.
+* **Saves never conflict with runs.** The run's transaction writes only
+  its cron's state, its cron's log book and what the runner writes; a save
+  of the crontab writes the registry, the states of new crons and of the
+  crons whose own schedule changed, and nothing unchanged (see
+  ``collective.cron.state``).  So saving *another* cron never makes a
+  running job conflict.
+* **Retries after a conflict** (:class:`_RunWithRetries`).  When the run's
+  commit conflicts, nothing of it was committed.  If the runner changed no
+  ZODB object, its effects were all outside the ZODB and happened once:
+  only the bookkeeping (log, mark, marker, next job) is written again in a
+  fresh transaction, and the log says "Retried after a conflict (attempt
+  N) … the job ran once".  If the runner changed ZODB objects, those
+  changes were lost with the aborted transaction and only running it again
+  redoes them: the runner runs again and the log says how many times it
+  ran ("… ran again (N runs)"), since effects outside the ZODB may then
+  have happened that many times.  Runners that write to the ZODB *and*
+  act outside it should make the outside action idempotent.
 * **No overlap.** An occurrence that comes due while the marker of another
   live run is set is not run: it gets a NOTRUN log "previous run is still
   running" and counts as handled.
@@ -27,7 +47,10 @@ The contract, written once here:
   ``catch-up``) and each gets a NOTRUN log (at most ``MISSED_LOGS``, the
   rest summed up); under ``skip`` a late occurrence is not run at all.
   Occurrences that fell while the previous run was going are logged as
-  skipped for that reason, not as missed.
+  skipped for that reason, not as missed, and the next on-time run after
+  them is labelled ``schedule``, not ``catch-up``.  A change of the cron's
+  periodicity or timezone resets the mark to the time of the change
+  (``CronManager.register_job``): nothing of the old schedule is owed.
 * **Manual runs** never move the schedule; their job ids are remembered so
   one is never run twice.
 * **As whom.** The run adopts the cron's user (an id or a login, found by
@@ -55,8 +78,10 @@ from collective.cron.interfaces import ILogStore
 from collective.cron.state import get_state
 from collective.cron.state import instance_id
 from collective.cron.state import running_is_stale
+from collective.cron.state import set_changed
 from collective.cron.transactions import retry_on_conflict
 from collective.cron.transactions import TooManyConflicts
+from collective.cron.transactions import written_oids
 from collective.cron.users import find_user
 from ZODB.POSException import ConflictError
 from zope.component import queryMultiAdapter
@@ -205,12 +230,62 @@ def _log_missed(site, cron, state, missed, trigger):
         logs.extend(_missed_logs(others, reason, trigger))
     logs.sort(key=lambda log: log.scheduled)
     _append_logs(site, cron, logs)
+    return others
 
 
 def _append_logs(site, cron, logs):
     store = ILogStore(site)
     for log in logs:
         store.append(cron.uid, log, cron.logs_limit)
+
+
+def _prepare_log_book(site, uid):
+    store = ILogStore(site)
+    prepare = getattr(store, "prepare", None)
+    if prepare is not None:
+        prepare(uid)
+
+
+def release_interrupted(site, cron, state, now=None):
+    """Release the running marker of a worker that died, and log it.
+
+    The run it had started may have had effects outside the ZODB (its ZODB
+    effects were never committed): a WARN log says which worker stopped
+    during which run, so an operator knows they may happen twice when the
+    occurrence is run again.  Called by the claim and by the reconciler,
+    whichever sees the dead marker first.
+    """
+    now = now or clock.now()
+    instance, started, key = state.running[0], state.running[1], tuple(state.running[2])
+    marker_trigger = key[0] if key else u"schedule"
+    try:
+        scheduled = clock.from_iso(key[1]) if len(key) > 1 else None
+    except (ValueError, TypeError):
+        scheduled = None
+    started_text = clock.to_iso(started)
+    mapping = {u"instance": instance, u"started": started_text}
+    if marker_trigger == "manual":
+        message = _(u"Interrupted: the worker ${instance} stopped during the run "
+                    u"started at ${started}; a manual run is not run again",
+                    mapping=mapping)
+    else:
+        message = _(u"Interrupted: the worker ${instance} stopped during the run "
+                    u"started at ${started}; it will be run again",
+                    mapping=mapping)
+    logger.warning(
+        "Cron %s (%s): the run started by %s at %s was lost with its worker",
+        cron.name, cron.uid, instance, started_text,
+    )
+    _append_logs(site, cron, [Log(
+        date=now,
+        status=WARN,
+        messages=[_text(message)],
+        started=started,
+        trigger=marker_trigger,
+        instance=instance,
+        scheduled=scheduled,
+    )])
+    state.running = None
 
 
 def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
@@ -242,11 +317,10 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
             state.mark_handled(scheduled, trigger, job_id)
             _append_logs(site, cron, _missed_logs([scheduled], reason, trigger))
             return {"action": "logged", "cron": cron}
-        logger.warning(
-            "Cron %s (%s): the run started by %s at %s was lost with its worker",
-            cron.name, cron.uid, state.running[0], clock.to_iso(state.running[1]),
-        )
-        state.running = None
+        release_interrupted(site, cron, state, now)
+    # The run writes its log into the cron's log book: create it here, so
+    # that the run's transaction inserts nothing into shared BTrees.
+    _prepare_log_book(site, cron.uid)
     if trigger != "manual":
         # Occurrences since the last handled one that are already due were
         # missed (instance down, job lost): coalesce them.
@@ -267,12 +341,16 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
         missed = due[:-1]
         if cron.missed == "skip" and not on_time:
             missed = due
+        really_missed = []
         if missed:
-            _log_missed(site, cron, state, missed, trigger)
+            really_missed = _log_missed(site, cron, state, missed, trigger)
         if cron.missed == "skip" and not on_time:
             state.mark_handled(latest, trigger, job_id)
             return {"action": "logged", "cron": cron}
-        if latest != scheduled or missed:
+        # A catch-up stands in for occurrences that were missed; occurrences
+        # skipped because the previous run was still going are not owed, so
+        # the next on-time run after them is a plain scheduled one.
+        if latest != scheduled or really_missed:
             trigger = "catch-up"
         scheduled = latest
     state.running = (instance_id(), now, key)
@@ -330,42 +408,68 @@ def _call_runner(site, cron, savepoint):
         setSecurityManager(previous_user)
 
 
-def run_claimed(site, cron_uid, scheduled, trigger, job_id=None, request=None):
+def run_claimed(site, cron_uid, scheduled, trigger, job_id=None, request=None,
+                outcome=None, notes=()):
     """Run the job runner and write its log, in the current transaction.
 
     Fires the started, finished (and failed) events; releases the running
     marker and moves the high-water mark.  Returns the log (None when the
-    cron is gone).
+    cron is gone).  ``outcome`` (a dict) receives what the runner did, for
+    a retry of the bookkeeping alone (:func:`record_run`): its status,
+    messages, times and ``wrote`` (whether it changed ZODB objects);
+    ``notes`` are messages added to the log.
     """
     cron = _load_cron(site, cron_uid)
-    state = get_state(site, cron_uid, create=True)
-    started = clock.now()
     if cron is None:
+        state = get_state(site, cron_uid, create=True)
         state.running = None
         return None
+    connection = getattr(site, "_p_jar", None)
+    started = clock.now()
     savepoint = transaction.savepoint()
+    before = written_oids(connection)
     notify(StartedCronJobEvent(site, cron))
     status, messages, detail = _call_runner(site, cron, savepoint)
-    ended = clock.now()
+    result = {
+        "status": status,
+        "messages": messages,
+        "detail": detail,
+        "started": started,
+        "ended": clock.now(),
+        "wrote": bool(written_oids(connection) - before),
+    }
+    if outcome is not None:
+        outcome.clear()
+        outcome.update(result)
+    return record_run(site, cron, scheduled, trigger, job_id, result, notes)
+
+
+def record_run(site, cron, scheduled, trigger, job_id, result, notes=()):
+    """The bookkeeping of a run: its log, the high-water mark, the marker.
+
+    ``result`` is what :func:`run_claimed` learnt from the runner; ``notes``
+    are messages added to the log (a retry after a conflict says so).
+    """
+    messages = list(result["messages"]) + list(notes)
     log = Log(
-        date=ended,
-        status=status,
+        date=result["ended"],
+        status=result["status"],
         messages=messages,
-        started=started,
-        duration=(ended - started).total_seconds(),
+        started=result["started"],
+        duration=(result["ended"] - result["started"]).total_seconds(),
         trigger=trigger,
         instance=instance_id(),
         scheduled=scheduled,
-        detail=detail,
+        detail=result["detail"],
     )
     # The state may have been reloaded after a conflict: fetch it again.
-    state = get_state(site, cron_uid, create=True)
+    state = get_state(site, cron.uid, create=True)
     state.mark_handled(scheduled, trigger, job_id)
     state.running = None
-    state.last_started = started
-    state.last_run = ended
+    state.last_started = result["started"]
+    state.last_run = result["ended"]
     ILogStore(site).append(cron.uid, log, cron.logs_limit)
-    if status == FAILURE:
+    if log.status == FAILURE:
         notify(FailedCronJobEvent(site, cron, log))
     notify(FinishedCronJobEvent(site, cron, log))
     return log
@@ -390,7 +494,82 @@ def schedule_next(site, cron_uid, after=None):
     # The job that just ran was the cron's queued one: no need to list the
     # whole queue to replace strays (the reconciler and synchronisation do
     # that); the next job's id is stable, so queueing it twice is harmless.
-    return manager.register_job(after=after, jobs=[])
+    job = manager.register_job(after=after, jobs=[])
+    # A save leaves the state of an unchanged cron alone: the run, which
+    # owns it, remembers the occurrence it queued.
+    state = get_state(site, cron_uid)
+    if state is not None:
+        next_occurrence = getattr(manager, "next_occurrence", None)
+        if next_occurrence is not None:
+            set_changed(state, "expected", next_occurrence(after))
+    return job
+
+
+# ---------------------------------------------------------------------------
+# Retries of a run
+# ---------------------------------------------------------------------------
+
+
+class _RunWithRetries(object):
+    """One attempt of the run's transaction, called by ``retry_on_conflict``.
+
+    The first attempt runs the runner and records it.  When its commit
+    conflicts, a later attempt (a fresh transaction on fresh data):
+
+    * re-applies only the bookkeeping (:func:`record_run`: log, high-water
+      mark, marker, next job) when the runner changed no ZODB object: its
+      effects were all outside the ZODB, they happened once and are kept;
+      the conflict was on the bookkeeping (e.g. an overlapping claim that
+      logged a NOTRUN on the same cron).  The log says "retried after a
+      conflict (attempt N)" and that the job ran once;
+    * runs the runner again when it changed ZODB objects: a ZODB commit is
+      all or nothing, the aborted attempt took those changes with it and
+      only running again redoes them.  The log then says the job ran N
+      times, because its effects outside the ZODB may have happened N times.
+    """
+
+    def __init__(self, cron_uid, claimed, job_id):
+        self.cron_uid = cron_uid
+        self.claimed = claimed
+        self.job_id = job_id
+        self.attempt = 0
+        self.runs = 0
+        self.outcome = {}
+
+    def __call__(self, site, request):
+        self.attempt += 1
+        scheduled = self.claimed["scheduled"]
+        trigger = self.claimed["trigger"]
+        if self.attempt > 1 and self.outcome and not self.outcome["wrote"]:
+            cron = _load_cron(site, self.cron_uid)
+            if cron is None:
+                get_state(site, self.cron_uid, create=True).running = None
+                log = None
+            else:
+                note = _text(_(
+                    u"Retried after a conflict (attempt ${attempt}): the log was "
+                    u"written again; the job ran once",
+                    mapping={u"attempt": self.attempt},
+                ))
+                log = record_run(site, cron, scheduled, trigger, self.job_id,
+                                 self.outcome, notes=[note])
+        else:
+            self.runs += 1
+            if self.runs == 1:
+                log = run_claimed(site, self.cron_uid, scheduled, trigger,
+                                  self.job_id, request, outcome=self.outcome)
+            else:
+                note = _text(_(
+                    u"Retried after a conflict (attempt ${attempt}): the job's own "
+                    u"database changes conflicted, so it ran again (${runs} runs); "
+                    u"its effects outside the database may have happened "
+                    u"${runs} times",
+                    mapping={u"attempt": self.attempt, u"runs": self.runs},
+                ))
+                log = run_claimed(site, self.cron_uid, scheduled, trigger,
+                                  self.job_id, request, outcome=self.outcome,
+                                  notes=[note])
+        return log
 
 
 # ---------------------------------------------------------------------------
@@ -404,9 +583,9 @@ def execute_job(db, site_path, cron_uid, scheduled_iso, trigger, job_id=None,
 
     The claim commits first (the running marker, or the NOTRUN logs); then
     the runner's effects commit with the log and the next occurrence is
-    queued.  Each transaction is retried on conflicts
-    (``collective.cron.transactions.retry_on_conflict``); a retry re-runs the
-    whole phase.  Returns the log of the run, or None when nothing ran.
+    queued.  Each transaction is retried on conflicts (``collective.cron.transactions.retry_on_conflict``); the run
+    is retried as :class:`_RunWithRetries` says.  Returns the log of the
+    run, or None when nothing ran.
     """
     scheduled = clock.from_iso(scheduled_iso)
     connection = db.open()
@@ -435,10 +614,12 @@ def execute_job(db, site_path, cron_uid, scheduled_iso, trigger, job_id=None,
                 logger.info("Cron %s: occurrence %s ran already", cron_uid, scheduled_iso)
             return None
         if claimed["action"] == "run":
+            attempt = _RunWithRetries(cron_uid, claimed, job_id)
+
             def run(site, request):
-                log = run_claimed(site, cron_uid, claimed["scheduled"],
-                                  claimed["trigger"], job_id, request)
+                log = attempt(site, request)
                 if trigger != "manual":
+                    # Bookkeeping too: redone, never the runner, on a retry.
                     schedule_next(site, cron_uid)
                 return log
             note = u"collective.cron: run %s %s" % (cron_uid, scheduled_iso)

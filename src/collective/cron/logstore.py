@@ -76,9 +76,22 @@ class LogStore(object):
 
     def _book(self, uid, create=False):
         if create:
-            return self._books(create=True).setdefault(uid, LogBook())
+            books = self._books(create=True)
+            book = books.get(uid)
+            if book is None:
+                book = books[uid] = LogBook()
+            return book
         books = self._books()
         return books.get(uid) if books is not None else None
+
+    def prepare(self, uid):
+        """Create the (empty) book of ``uid`` now, if missing.
+
+        A run's claim calls this in its own short transaction, so that the
+        run's transaction writes only the cron's own book and never inserts
+        into the BTree of books (which a save deleting a cron writes too).
+        """
+        self._book(uid, create=True)
 
     def append(self, uid, log, limit=None):
         self._book(uid, create=True).append(log, limit)

@@ -4,8 +4,9 @@
 Every worker reconciles each site that has a crontab at start-up and then
 every minute (the engines schedule it; ``collective.cron.marker`` tells
 them which sites).  For each active cron it makes sure a job is queued for
-the next occurrence, releases a run whose worker died (the occurrence is
-then run again and the loss logged, see ``collective.cron.jobrunner``), and
+the next occurrence, releases a run whose worker died (a WARN log says which worker stopped
+during which run; the occurrence is then run again and logged as usual,
+see ``collective.cron.jobrunner``), and
 catches up occurrences that passed with nothing queued or running through
 one job, which logs them as missed.
 """
@@ -16,10 +17,12 @@ from collective.cron.crontab import Crontab
 from collective.cron.interfaces import IQueueManager
 from collective.cron.interfaces import IServerRestartEvent
 from collective.cron.jobrunner import GRACE_SECONDS
+from collective.cron.jobrunner import release_interrupted
 from collective.cron.queue import NoJobSystem
 from collective.cron.queue import queue_for
 from collective.cron.state import get_state
 from collective.cron.state import running_is_stale
+from collective.cron.state import set_changed
 from zope.component import adapter
 
 import datetime
@@ -45,16 +48,14 @@ def reconcile_site(site, queue=None, now=None):
         if state is not None and state.running is not None:
             if not running_is_stale(site, state):
                 continue
-            logger.warning(
-                "Cron %s (%s): releasing the run of %s that died with its worker",
-                cron.name, cron.uid, state.running[0],
-            )
             lost_job = tuple(state.running[2])[2]
             if lost_job:
                 # Its queue entry is gone with the worker; forgetting the id
                 # lets the same occurrence be queued again below.
                 queue.remove_job(lost_job)
-            state.running = None
+            # Logs the interrupted attempt (WARN, the dead worker, when) and
+            # releases the marker; the re-run is logged as usual.
+            release_interrupted(site, cron, state, now)
         jobs = [job for job in pending.get(cron.uid, [])
                 if job["trigger"] != "manual" and job["status"] != "finished"]
         if jobs:
@@ -73,8 +74,7 @@ def reconcile_site(site, queue=None, now=None):
         else:
             queue.register_job(cron.uid, upcoming, trigger="schedule")
         state = get_state(site, cron.uid, create=True)
-        if state.expected != upcoming:
-            state.expected = upcoming
+        set_changed(state, "expected", upcoming)
         queued += 1
     return queued
 

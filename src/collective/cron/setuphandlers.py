@@ -1,8 +1,13 @@
 # -*- coding: utf-8 -*-
 """Install and uninstall handlers."""
+from collective.cron import logger
+from collective.cron.interfaces import IQueueManager
 from collective.cron.logstore import ANNOTATION_KEY
+from collective.cron.queue import mask_secrets
+from collective.cron.state import STATE_KEY
 from Products.CMFCore.utils import getToolByName
 from Products.CMFPlone.interfaces import INonInstallable
+from ZODB.POSException import ConflictError
 from zope.annotation.interfaces import IAnnotations
 from zope.interface import implementer
 
@@ -15,8 +20,44 @@ class HiddenProfiles(object):
 
 
 def uninstall(setup_tool):
-    """Forget the logs; the uninstall profile removed the registry records."""
+    """Remove what the add-on left outside the registry records.
+
+    The uninstall profile removed the records (the crontab).  Here: every
+    job of the site in the job queue and the site's mark on it (so no
+    worker runs or restores a cron of this site any more; for queues
+    outside the ZODB this happens when the transaction commits), then the
+    run states and the log store, whose classes would be broken objects
+    in the database once the package is removed.
+    """
     site = getToolByName(setup_tool, "portal_url").getPortalObject()
+    remove_queued_jobs(site)
     annotations = IAnnotations(site)
-    if ANNOTATION_KEY in annotations:
-        del annotations[ANNOTATION_KEY]
+    for key in (STATE_KEY, ANNOTATION_KEY):
+        if key in annotations:
+            del annotations[key]
+
+
+def remove_queued_jobs(site):
+    """Remove every job of ``site`` from its queue and unmark the site.
+
+    A queue that does not answer is logged, not fatal: uninstalling must
+    work while the queue is down; a job left behind finds no crontab and
+    is dropped ("cron is gone") by the worker that takes it.
+    """
+    queue = IQueueManager(site, None)
+    if queue is None:
+        return 0
+    removed = 0
+    try:
+        for job in queue.jobs():
+            queue.remove_job(job["id"])
+            removed += 1
+        queue.mark_site(False)
+    except ConflictError:
+        raise
+    except Exception as error:
+        logger.error(
+            "collective.cron: uninstall could not clear the job queue (%s: %s)",
+            error.__class__.__name__, mask_secrets(error),
+        )
+    return removed

@@ -6,7 +6,19 @@ The state is what makes runs exactly-once and never overlapping (see
 run's own effects, so two instances racing on one occurrence conflict on
 this small object and the retry sees who won.  Each cron has its own state
 object, in a BTree in a site annotation: runs of different crons never
-conflict, and saving the crontab (the registry) never touches them.
+conflict.
+
+Who writes what (so that saving the crontab never makes a run conflict):
+
+* a *run* (claim, run, schedule next: ``collective.cron.jobrunner``) writes
+  the state of its own cron only, and never inserts into the BTree (the
+  claim creates a missing state, in its own short transaction);
+* a *save* (the synchronisation of the crontab manager, the cron manager)
+  creates the states of new crons and writes the state of a cron only when
+  that cron's own schedule changed (periodicity, timezone, switched on or
+  off: :func:`schedule_key`).  Saving one cron thus never writes the state
+  of another, and no value is ever written unchanged (:func:`set_changed`),
+  because ZODB marks an object changed on any assignment.
 """
 from collective.cron import clock
 from collective.cron.interfaces import IQueueManager
@@ -44,9 +56,13 @@ class CronState(Persistent):
     flight.  ``manual`` holds the ids of the last manual runs.
     ``last_started`` / ``last_run`` frame the last run, to tell occurrences
     skipped because of it from those missed for other reasons.
+    ``schedule`` is the :func:`schedule_key` the state follows: when the
+    cron's periodicity or timezone changes, occurrences of the old schedule
+    are no longer owed.
     """
 
     last_started = None
+    schedule = None
 
     def __init__(self, handled=None):
         self.handled = handled
@@ -68,6 +84,23 @@ class CronState(Persistent):
             self.handled = scheduled
 
 
+def schedule_key(cron):
+    """What makes a cron's occurrences: its periodicity and its timezone."""
+    return (cron.periodicity, cron.effective_timezone)
+
+
+def set_changed(obj, name, value):
+    """``obj.name = value`` unless it holds that value already.
+
+    Returns whether it wrote.  A persistent object is marked changed (and
+    can conflict) on any assignment, even of the same value.
+    """
+    if getattr(obj, name, None) == value:
+        return False
+    setattr(obj, name, value)
+    return True
+
+
 def states(site, create=False):
     """The BTree of the site's cron states (None if absent and not ``create``)."""
     return annotation_tree(site, STATE_KEY, create=create)
@@ -76,7 +109,11 @@ def states(site, create=False):
 def get_state(site, uid, create=False):
     """The state of cron ``uid``; with ``create`` a missing one is added."""
     if create:
-        return states(site, create=True).setdefault(uid, CronState())
+        tree = states(site, create=True)
+        state = tree.get(uid)
+        if state is None:
+            state = tree[uid] = CronState()
+        return state
     tree = states(site)
     return tree.get(uid) if tree is not None else None
 

@@ -86,3 +86,26 @@ def retry_on_conflict(work, attempts=ATTEMPTS, note=None, cleanup=None,
                 cleanup()
     logger.error("%s: gave up after %d conflicts", note or "collective.cron", attempts)
     raise TooManyConflicts(note, attempts)
+
+
+def written_oids(connection):
+    """The oids of the objects ``connection`` holds changed in this transaction.
+
+    Changed and added objects, and those a savepoint took aside.  Objects
+    created but not yet added have no oid: they hang off a changed one.
+    Used to tell whether a job runner wrote to the ZODB (compare the sets
+    before and after it ran).  These are attributes of ZODB's Connection
+    that every ZODB from 3.10 to 6 has; without them (another kind of
+    connection) the answer is "changed something", the safe side.
+    """
+    if connection is None:
+        return set()
+    try:
+        oids = set(obj._p_oid for obj in connection._registered_objects)
+        oids.update(connection._added)
+        tmp = connection._savepoint_storage
+        if tmp is not None:
+            oids.update(tmp.index)
+    except AttributeError:
+        return set([object()])
+    return oids

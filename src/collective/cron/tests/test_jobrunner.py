@@ -244,7 +244,9 @@ class TestMissedRuns(JobRunnerTestCase):
         self.assertEqual(clock.now(), at(17))
         clock.advance(minutes=4)
         claimed = self.claim(cron, at(20))
-        self.assertEqual(claimed["trigger"], u"catch-up")
+        # issue 10 point 4: occurrences skipped because the previous run was
+        # going are not owed, so 10:20 (on time) is a scheduled run.
+        self.assertEqual(claimed["trigger"], u"schedule")
         reasons = [log.messages[0] for log in self.logs(cron)[1:]]
         self.assertEqual(len(reasons), 2)
         for reason in reasons:
