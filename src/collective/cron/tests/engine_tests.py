@@ -279,14 +279,20 @@ class EngineTests(object):
         transaction.commit()
         self.start_worker()
         self.queue_in(cron, 0, trigger=u"manual")
-        logs = wait_for(lambda: self.logs(cron.uid))
-        # "elsewhere:1" has no heartbeat: its run is taken for dead
+        logs = wait_for(
+            lambda: [log for log in self.logs(cron.uid) if log.status != models.WARN]
+        )
+        # "elsewhere:1" has no heartbeat: its run is taken for dead, the
+        # interrupted attempt is logged (WARN), then the run itself.
         self.assertEqual(logs[0].status, models.OK)
+        interrupted = [log for log in self.logs(cron.uid) if log.status == models.WARN]
+        self.assertEqual(len(interrupted), 1)
+        self.assertIn(u"elsewhere:1", u" ".join(interrupted[0].messages))
         state = get_state(self.portal, cron.uid)
         state.running = (instance_id(), utcnow(), (u"schedule", u"x", u"job-x"))
         transaction.commit()
         self.queue_in(cron, 0, trigger=u"manual")
-        logs = wait_for(lambda: len(self.logs(cron.uid)) > 1 and self.logs(cron.uid))
+        logs = wait_for(lambda: len(self.logs(cron.uid)) > 2 and self.logs(cron.uid))
         self.assertEqual(logs[-1].status, models.NOTRUN)
         self.assertIn(u"still running", logs[-1].messages[0])
 
