@@ -12,6 +12,8 @@ from collective.cron.exportimport import CrontabImportError
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IModifiedCrontabEvent
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
+from plone.app.testing import setRoles
+from plone.app.testing import TEST_USER_ID
 from plone.app.testing import applyProfile
 from plone.registry.interfaces import IRegistry
 from zope.component import getGlobalSiteManager
@@ -60,6 +62,9 @@ class ExportImportTestCase(unittest.TestCase):
 
     def setUp(self):
         self.portal = self.layer[u"portal"]
+        # A Manager may choose any run-as user (issue 10, point 7): these
+        # tests are about the fields, not about who may save them.
+        setRoles(self.portal, TEST_USER_ID, [u"Manager"])
         self.saves = []
         gsm = getGlobalSiteManager()
         gsm.registerHandler(self.saves.append, (IModifiedCrontabEvent,))
