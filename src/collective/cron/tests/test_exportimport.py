@@ -285,7 +285,7 @@ class TestJson(ExportImportTestCase):
             crons[0],
         ]
         data[u"activated"] = False
-        result = exportimport.import_crontab(self.portal, data)
+        result = exportimport.import_crontab(self.portal, data, mode=u"replace")  # no longer the default
         self.assertEqual(result[u"added"], [u"d"])
         self.assertEqual(result[u"updated"], [u"c"])
         self.assertEqual(result[u"removed"], [u"b"])
@@ -304,7 +304,7 @@ class TestJson(ExportImportTestCase):
     def test_reordering_alone_is_a_change(self):
         data = exportimport.export_crontab(self.portal)
         data[u"crons"].reverse()
-        result = exportimport.import_crontab(self.portal, data)
+        result = exportimport.import_crontab(self.portal, data, mode=u"replace")  # no longer the default
         self.assertTrue(result[u"saved"])
         self.assertEqual(list(Crontab.load(self.portal).crons), [u"c", u"b", u"a"])
 

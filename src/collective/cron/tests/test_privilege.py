@@ -84,11 +84,6 @@ class TestRestLimits(RestApiMixin, unittest.TestCase):
             response.json()[u"error"][u"type"], u"UnsupportedMediaType"
         )
 
-    def test_deep_json_is_a_400(self):
-        body = u'{"name": "n", "periodicity": "@daily", "environ": ' + u'{"a": ' * 5000 + u"1" + u"}" * 5001
-        response = self.api.post(u"@crons", data=body)
-        self.assertEqual(response.status_code, 400, response.text)
-
     def test_import_without_mode_merges(self):
         self.add_cron(uid=u"stays")
         data = {u"crons": [{u"uid": u"new", u"name": u"n", u"periodicity": u"@daily"}]}
