@@ -19,6 +19,9 @@ from collective.cron.browser.base import DashboardPage
 from collective.cron.browser.schema import ICronSchema
 from collective.cron.browser.views import PREVIEW_COUNT
 from collective.cron.builder import build_cron
+from collective.cron.builder import current_user
+from collective.cron.builder import may_run_as_anyone
+from collective.cron.builder import RunAsRefused
 from collective.cron.compat import as_text
 from collective.cron.crontab import InvalidCron
 from collective.cron.interfaces import ILogStore
@@ -39,6 +42,33 @@ import json
 
 # ---------------------------------------------------------------------------
 # Forms
+
+
+def run_as_message(error):
+    """The least-privilege refusal (``RunAsRefused``) in the user's language."""
+    mapping = {u"editor": error.editor}
+    if error.reason == "system":
+        return _(
+            u"error_run_as_system",
+            default=u'You may not leave "Run as" empty: the system user has '
+            u"every permission, and only Managers may choose it. Enter your "
+            u'own user id ("${editor}").',
+            mapping=mapping,
+        )
+    if error.reason == "more_rights":
+        return _(
+            u"error_run_as_more_rights",
+            default=u"This cron runs as a user with more rights than you "
+            u"have: only a Manager may change it, unless you make it run "
+            u'as yourself ("${editor}").',
+            mapping=mapping,
+        )
+    return _(
+        u"error_run_as_other",
+        default=u"You may not make a cron run as another user: only Managers "
+        u'may. Enter your own user id ("${editor}").',
+        mapping=mapping,
+    )
 
 
 class CronForm(form.Form):
@@ -62,6 +92,13 @@ class CronForm(form.Form):
         self.widgets["periodicity"].placeholder = u"*/15 * * * *"
         site_zone = (self.crontab.default_timezone if self.crontab else u"") or u"UTC"
         self.widgets["timezone"].placeholder = site_zone
+        user = self.widgets["user"]
+        is_post = self.request.get("REQUEST_METHOD", "GET").upper() == "POST"
+        if self.cron is None and not user.value and not is_post:
+            editor = current_user()
+            if not may_run_as_anyone(self.context, editor):
+                # Least privilege: a new cron runs as whoever adds it.
+                user.value = editor.getId()
 
     def update(self):
         if self.request.get("REQUEST_METHOD", "GET").upper() == "POST":
@@ -117,6 +154,10 @@ class CronForm(form.Form):
             return
         try:
             cron = self.build(data)
+        except RunAsRefused as error:
+            self.set_error("user", helpers.translated(run_as_message(error)))
+            self.status = self.formErrorsMessage
+            return
         except InvalidCron as error:
             self.set_error(error.field, as_text(error))
             self.status = self.formErrorsMessage

@@ -8,7 +8,9 @@ error at once, in the user's language.
 from collective.cron import _
 from collective.cron import periodicity
 from collective.cron.browser import helpers
+from collective.cron.builder import check_depth
 from collective.cron.builder import check_user as check_cron_user
+from collective.cron.builder import MAX_JSON_DEPTH
 from collective.cron.compat import as_text
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import DEFAULT_LOGS_LIMIT
@@ -114,7 +116,7 @@ def check_user(value):
                 u"error_user_not_found",
                 default=u'No user "${user}" here: give the id or login '
                 u"name of an existing user, or leave the field empty to "
-                u"run the cron as a system user.",
+                u"run the cron as the system user.",
                 mapping={u"user": user},
             )
         )
@@ -124,6 +126,17 @@ def check_user(value):
 def check_environ(value):
     if not value or not value.strip():
         return True
+    try:
+        check_depth(value, "environ")
+    except InvalidCron:
+        raise Invalid(
+            _(
+                u"error_environ_depth",
+                default=u"The parameters are nested too deeply (more than "
+                u"${depth} levels of objects and lists).",
+                mapping={u"depth": MAX_JSON_DEPTH},
+            )
+        )
     try:
         data = json.loads(value)
     except ValueError as error:
@@ -205,9 +218,11 @@ class ICronSchema(Interface):
     user = schema.TextLine(
         title=_(u"label_user", default=u"Run as"),
         description=_(
-            u"help_user",
-            default=u"The user the cron runs as. Empty: a system user with "
-            u"the Manager role.",
+            u"help_run_as",
+            default=u"The user id or login the cron runs as: it can do what "
+            u"that user may do. Empty: the system user, which has every "
+            u"permission; only users allowed to run crons as another user "
+            u"(Managers) may leave it empty or choose someone else.",
         ),
         required=False,
         missing_value=u"",

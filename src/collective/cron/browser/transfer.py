@@ -17,6 +17,8 @@ from collective.cron.exportimport import CrontabImportError
 from collective.cron.exportimport import export_crontab
 from collective.cron.exportimport import import_crontab
 from collective.cron.exportimport import IMPORT_MODES
+from collective.cron.exportimport import plan_import
+from collective.cron.builder import MAX_IMPORT_BYTES
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 
 import json
@@ -58,11 +60,44 @@ class ImportCrontab(DashboardPage):
     def __init__(self, *args, **kwargs):
         super(ImportCrontab, self).__init__(*args, **kwargs)
         self.error = None
+        self.plan = None  # what a replace would do, shown for confirmation
+        self.pending = u""  # the file of a replace to confirm, as text
 
     @property
     def mode(self):
-        mode = as_text(self.request.form.get("mode") or u"replace")
-        return mode if mode in IMPORT_MODES else u"replace"
+        """``merge`` unless ``replace`` is chosen: never a replace by default."""
+        mode = as_text(self.request.form.get("mode") or u"merge")
+        return mode if mode in IMPORT_MODES else u"merge"
+
+    @property
+    def max_megabytes(self):
+        return MAX_IMPORT_BYTES // (1024 * 1024)
+
+    def plan_rows(self):
+        """The plan of a replace as (label, uids) rows for the template."""
+        if not self.plan:
+            return []
+        names = {}
+        for uid, cron in self.crontab.crons.items():
+            names[uid] = cron.name
+        rows = []
+        for key, label in (
+            ("removed", _(u"import_plan_removed", default=u"Deleted, with their logs")),
+            ("updated", _(u"import_plan_updated", default=u"Changed")),
+            ("added", _(u"import_plan_added", default=u"Added")),
+            ("unchanged", _(u"import_plan_unchanged", default=u"Unchanged")),
+        ):
+            rows.append(
+                {
+                    u"key": key,
+                    u"label": label,
+                    u"crons": [
+                        {u"uid": uid, u"name": names.get(uid, u"")}
+                        for uid in self.plan[key]
+                    ],
+                }
+            )
+        return rows
 
     @property
     def action_url(self):
@@ -78,14 +113,32 @@ class ImportCrontab(DashboardPage):
             return self.redirect(self.dashboard_url)
         if self.read_only:
             return self.refuse_read_only(self.dashboard_url)
-        body = self.uploaded()
+        try:
+            body = self.uploaded()
+        except CrontabImportError as error:
+            self.error = helpers.translated(
+                _(
+                    u"error_import_too_large",
+                    default=u"The file was not imported and nothing changed: "
+                    u"it is larger than ${megabytes} MB.",
+                    mapping={u"megabytes": self.max_megabytes},
+                )
+            )
+            return self.render()
         if not body.strip():
             self.error = helpers.translated(
                 _(u"error_import_no_file", default=u"Choose a JSON file to import.")
             )
             return self.render()
+        mode = self.mode
         try:
-            result = import_crontab(self.context, body, mode=self.mode)
+            if mode == u"replace" and u"form.button.confirm" not in form:
+                # A replace deletes: show what it will do, import on the
+                # confirming POST (which sends the file back, checked again).
+                self.plan = plan_import(self.context, body, mode=mode)
+                self.pending = body.decode("utf-8", "replace")
+                return self.render()
+            result = import_crontab(self.context, body, mode=mode)
         except CrontabImportError as error:
             self.error = helpers.translated(
                 _(
@@ -99,17 +152,26 @@ class ImportCrontab(DashboardPage):
         return self.redirect(self.dashboard_url, self.summary(result))
 
     def uploaded(self):
-        """The uploaded file as bytes (a plain text field works too)."""
+        """The uploaded file as bytes (a plain text field works too).
+
+        The confirmation of a replace sends the file back in ``pending``.
+        Over ``MAX_IMPORT_BYTES``: ``CrontabImportError``, before reading
+        more than that.
+        """
         upload = self.request.form.get("file")
+        if not upload and self.request.form.get("pending"):
+            upload = self.request.form.get("pending")
         if upload is None:
             return b""
         if hasattr(upload, "read"):
             upload.seek(0)
-            data = upload.read()
+            data = upload.read(MAX_IMPORT_BYTES + 1)
         else:
             data = upload
         if not isinstance(data, bytes):
             data = as_text(data).encode("utf-8")
+        if len(data) > MAX_IMPORT_BYTES:
+            raise CrontabImportError(u"file too large")
         return data
 
     def summary(self, result):

@@ -5,8 +5,8 @@ JSON (``jsonfile``: the REST API's ``@crons/@export`` and ``@crons/@import``,
 the dashboard's export and import pages, any script)::
 
     data = export_crontab(site)                  # {"activated": ..., "crons": [...]}
-    result = import_crontab(site, data)          # replace: the crontab becomes the file
-    result = import_crontab(site, data, mode="merge")
+    result = import_crontab(site, data)          # merge: add or update by uid
+    result = import_crontab(site, data, mode="replace")  # the crontab becomes the file
 
 GenericSetup (``xmlfile``: an add-on ships default crons in its profile)::
 
@@ -34,6 +34,7 @@ from collective.cron.builder import TEXT_FIELDS  # noqa: F401 (moved to builder)
 from collective.cron.exportimport.jsonfile import CrontabImportError  # noqa: F401
 from collective.cron.exportimport.jsonfile import export_crontab  # noqa: F401
 from collective.cron.exportimport.jsonfile import import_crontab  # noqa: F401
+from collective.cron.exportimport.jsonfile import plan_import  # noqa: F401
 from collective.cron.exportimport.jsonfile import IMPORT_MODES  # noqa: F401
 from collective.cron.exportimport.jsonfile import read_crontab_data  # noqa: F401
 from collective.cron.exportimport.xmlfile import apply_crons_xml  # noqa: F401

@@ -9,7 +9,12 @@ a file are ignored; the logs of a cron that stays are kept.
 from collections import OrderedDict
 from collective.cron import logger
 from collective.cron.builder import build_cron
+from collective.cron.builder import check_depth
+from collective.cron.builder import check_run_as
+from collective.cron.builder import check_size
+from collective.cron.compat import as_text
 from collective.cron.builder import check_types
+from collective.cron.builder import current_user
 from collective.cron.compat import binary_type
 from collective.cron.compat import string_types
 from collective.cron.crontab import Crontab
@@ -40,11 +45,19 @@ def export_crontab(site=None):
     return crontab.dump(include_logs=False)
 
 
-def read_crontab_data(data, site=None):
+def read_crontab_data(data, site=None, editor=None, crontab=None):
     """Validate a whole export: ``(activated or None, [Cron, ...])``.
 
     Raises ``CrontabImportError`` for the first problem; changes nothing.
+    With ``editor`` (and ``site``), each cron that differs from the one of
+    ``crontab`` with its uid must pass ``check_run_as`` (least privilege).
     """
+    try:
+        if isinstance(data, (binary_type,) + string_types):
+            check_size(len(data))
+        check_depth(data, what="The file")
+    except InvalidCron as error:
+        raise CrontabImportError(as_text(error))
     if isinstance(data, (binary_type,) + string_types):
         try:
             data = json.loads(data)
@@ -72,7 +85,11 @@ def read_crontab_data(data, site=None):
             if not item.get("uid"):
                 raise InvalidCron("a cron of an import needs its uid", "uid")
             check_types(item)
-            cron = build_cron(item, site=site)
+            cron = build_cron(item, site=site, editor=None)
+            if site is not None and editor is not None:
+                existing = crontab.crons.get(cron.uid) if crontab else None
+                if existing is None or existing != cron:
+                    check_run_as(site, editor, cron.user, current=existing)
         except InvalidCron as error:
             raise CrontabImportError(
                 u"Cron #%d%s: %s"
@@ -93,7 +110,39 @@ def read_crontab_data(data, site=None):
     return activated, crons
 
 
-def import_crontab(site, data, mode="replace"):
+def plan_import(site, data, mode="merge", editor=False):
+    """What ``import_crontab`` would do, without changing anything.
+
+    The same checks (``CrontabImportError``); returns ``{"added": [...],
+    "updated": [...], "removed": [...], "unchanged": [...]}`` (uids), so
+    that a replace can be shown and confirmed before it deletes anything.
+    """
+    if mode not in IMPORT_MODES:
+        raise CrontabImportError(
+            "Unknown import mode '%s': use one of %s" % (mode, ", ".join(IMPORT_MODES)),
+            "mode",
+        )
+    crontab = Crontab.load(site)
+    if editor is False:
+        editor = current_user()
+    activated, crons = read_crontab_data(data, site=site, editor=editor, crontab=crontab)
+    plan = {"added": [], "updated": [], "removed": [], "unchanged": []}
+    incoming = set(cron.uid for cron in crons)
+    if mode == "replace":
+        plan["removed"] = [uid for uid in crontab.crons if uid not in incoming]
+    for cron in crons:
+        current = crontab.crons.get(cron.uid)
+        if current is None:
+            plan["added"].append(cron.uid)
+        elif current == cron:
+            plan["unchanged"].append(cron.uid)
+        else:
+            plan["updated"].append(cron.uid)
+    plan["activated"] = crontab.activated if activated is None else activated
+    return plan
+
+
+def import_crontab(site, data, mode="merge", editor=False):
     """Import an export into the crontab of ``site``.
 
     ``replace``: the crontab becomes the file (same crons in the same
@@ -101,7 +150,9 @@ def import_crontab(site, data, mode="replace"):
     crons of the file are added or updated by uid, the others stay.  In
     both modes ``activated``, when the file has it, sets the global switch.
 
-    Everything is validated before anything changes (``CrontabImportError``).
+    Everything is validated before anything changes (``CrontabImportError``),
+    the least-privilege rule too (``check_run_as``, for ``editor``: the
+    current user by default; None skips it).
     Returns ``{"added": [...], "updated": [...], "removed": [...],
     "unchanged": [...], "activated": bool, "saved": bool}``; nothing is
     saved (and no event fired) when nothing changed.
@@ -111,8 +162,10 @@ def import_crontab(site, data, mode="replace"):
             "Unknown import mode '%s': use one of %s" % (mode, ", ".join(IMPORT_MODES)),
             "mode",
         )
-    activated, crons = read_crontab_data(data, site=site)
     crontab = Crontab.load(site)
+    if editor is False:
+        editor = current_user()
+    activated, crons = read_crontab_data(data, site=site, editor=editor, crontab=crontab)
     result = {"added": [], "updated": [], "removed": [], "unchanged": []}
     before = list(crontab.crons)
     changed = False

@@ -10,6 +10,9 @@ Importing the same file again changes nothing and saves nothing.
 from collections import OrderedDict
 from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.builder import build_cron
+from collective.cron.builder import check_run_as
+from collective.cron.builder import MAX_IMPORT_BYTES
+from collective.cron.builder import current_user
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
 from collective.cron.compat import string_types
@@ -72,6 +75,11 @@ def _own_text(element):
 def _parse(body):
     if not isinstance(body, binary_type):
         body = as_text(body).encode("utf-8")
+    if len(body) > MAX_IMPORT_BYTES:
+        raise CrontabImportError(
+            u"crons.xml is too large: %d bytes, at most %d are accepted"
+            % (len(body), MAX_IMPORT_BYTES)
+        )
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
         return etree.fromstring(body, parser=parser)
@@ -139,7 +147,7 @@ def parse_crons_xml(body):
     return activated, entries
 
 
-def apply_crons_xml(site, body):
+def apply_crons_xml(site, body, editor=None):
     """Apply a crons.xml text to the crontab of ``site``.
 
     Validates every element first (``CrontabImportError``, nothing changed),
@@ -158,7 +166,11 @@ def apply_crons_xml(site, body):
             continue
         current = planned.get(uid)
         try:
-            cron = build_cron(dict(values, uid=uid), current=current, site=site)
+            cron = build_cron(
+                dict(values, uid=uid), current=current, site=site, editor=None
+            )
+            if editor is not None and cron != current:
+                check_run_as(site, editor, cron.user, current=current)
         except InvalidCron as error:
             raise CrontabImportError(
                 u'<cron uid="%s">: %s' % (uid, error), error.field, uid=uid
@@ -228,6 +240,19 @@ def _installed():
     return registry is not None and CRONTAB_RECORD in registry.records
 
 
+def _importing_user():
+    """Who runs a GenericSetup import, for the least-privilege rule.
+
+    A profile import runs as whoever runs it: through the web (the Add-ons
+    control panel, portal_setup) that is a logged-in user, normally a
+    Manager, and ``check_run_as`` applies to them.  With nobody logged in
+    (a ``zconsole run`` script, a test layer's set-up) the profile comes
+    from the file system, written by someone who can run code anyway: it
+    is trusted (None).
+    """
+    return current_user()
+
+
 def import_crons(context):
     """GenericSetup import step: apply crons.xml of the profile, if any."""
     body = context.readDataFile(XML_FILENAME)
@@ -241,7 +266,7 @@ def import_crons(context):
             "this site: add <dependency>profile-collective.cron:default"
             "</dependency> to that profile's metadata.xml"
         )
-    result = apply_crons_xml(site, body)
+    result = apply_crons_xml(site, body, editor=_importing_user())
     log.info(
         "crons.xml: %d added, %d updated, %d removed, %d unchanged%s",
         len(result["added"]),

@@ -13,6 +13,8 @@ from collective.cron.crontab import Crontab
 from collective.cron.crontab import InvalidCron
 from collective.cron.exportimport import CrontabImportError
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
+from plone.app.testing import setRoles
+from plone.app.testing import TEST_USER_ID
 from collective.cron.users import find_user
 
 import unittest
@@ -32,6 +34,9 @@ class BuilderTestCase(unittest.TestCase):
 
     def setUp(self):
         self.portal = self.layer[u"portal"]
+        # A Manager may choose any run-as user (issue 10, point 7): these
+        # tests are about the fields, not about who may save them.
+        setRoles(self.portal, TEST_USER_ID, [u"Manager"])
         add_user_with_login(self.portal)
         self.assertEqual(find_user(self.portal, LOGIN).getId(), USER_ID)
 

@@ -12,6 +12,8 @@ from collective.cron.exportimport import CrontabImportError
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IModifiedCrontabEvent
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
+from plone.app.testing import setRoles
+from plone.app.testing import TEST_USER_ID
 from plone.app.testing import applyProfile
 from plone.registry.interfaces import IRegistry
 from zope.component import getGlobalSiteManager
@@ -60,6 +62,9 @@ class ExportImportTestCase(unittest.TestCase):
 
     def setUp(self):
         self.portal = self.layer[u"portal"]
+        # A Manager may choose any run-as user (issue 10, point 7): these
+        # tests are about the fields, not about who may save them.
+        setRoles(self.portal, TEST_USER_ID, [u"Manager"])
         self.saves = []
         gsm = getGlobalSiteManager()
         gsm.registerHandler(self.saves.append, (IModifiedCrontabEvent,))
@@ -280,7 +285,7 @@ class TestJson(ExportImportTestCase):
             crons[0],
         ]
         data[u"activated"] = False
-        result = exportimport.import_crontab(self.portal, data)
+        result = exportimport.import_crontab(self.portal, data, mode=u"replace")  # no longer the default
         self.assertEqual(result[u"added"], [u"d"])
         self.assertEqual(result[u"updated"], [u"c"])
         self.assertEqual(result[u"removed"], [u"b"])
@@ -299,7 +304,7 @@ class TestJson(ExportImportTestCase):
     def test_reordering_alone_is_a_change(self):
         data = exportimport.export_crontab(self.portal)
         data[u"crons"].reverse()
-        result = exportimport.import_crontab(self.portal, data)
+        result = exportimport.import_crontab(self.portal, data, mode=u"replace")  # no longer the default
         self.assertTrue(result[u"saved"])
         self.assertEqual(list(Crontab.load(self.portal).crons), [u"c", u"b", u"a"])
 

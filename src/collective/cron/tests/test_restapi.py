@@ -61,7 +61,10 @@ class RestApiMixin(object):
     def session(self, user=None, password=PASSWORD):
         session = RelativeSession(self.portal_url)
         self.addCleanup(session.close)
-        session.headers.update({u"Accept": u"application/json"})
+        # Writes need a JSON content type (issue 10, point 10).
+        session.headers.update(
+            {u"Accept": u"application/json", u"Content-Type": u"application/json"}
+        )
         if user is not None:
             session.auth = (user, password)
         return session

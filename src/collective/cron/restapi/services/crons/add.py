@@ -3,6 +3,8 @@
 
 from collective.cron import health
 from collective.cron.builder import build_cron
+from collective.cron.builder import current_user
+from collective.cron.builder import may_run_as_anyone
 from collective.cron.compat import as_text
 from collective.cron.compat import parse_qs
 from collective.cron.exportimport import import_crontab
@@ -34,7 +36,11 @@ class CronsPost(CronsService):
                 % (uid, cron_url(crontab.crons[uid])),
                 field="uid",
             )
-        cron = build_cron(values, site=self.context)
+        editor = current_user()
+        if "user" not in values and not may_run_as_anyone(self.context, editor):
+            # Least privilege: a new cron runs as whoever adds it.
+            values["user"] = editor.getId()
+        cron = build_cron(values, site=self.context, editor=editor)
         self.disable_csrf()
         crontab.save_cron(cron)
         self.request.response.setStatus(201)
@@ -67,9 +73,13 @@ class CronsPost(CronsService):
         }
 
     def import_(self):
-        """Import an export of ``GET @crons/@export`` (``?mode=replace|merge``)."""
+        """Import an export of ``GET @crons/@export`` (``?mode=merge|replace``).
+
+        ``merge`` unless ``?mode=replace`` is given: a replace removes every
+        cron that is not in the file, so it is never a default.
+        """
         query = parse_qs(self.request.get("QUERY_STRING", ""))
-        mode = (query.get("mode") or ["replace"])[0]
+        mode = (query.get("mode") or ["merge"])[0]
         if mode not in IMPORT_MODES:
             raise ServiceError(
                 400,

@@ -12,6 +12,8 @@ plone.restapi's error format::
 
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import InvalidCron
+from collective.cron.builder import check_depth
+from collective.cron.builder import check_size
 from collective.cron.builder import check_types
 from collective.cron.builder import FIELDS
 from collective.cron.compat import as_text
@@ -27,6 +29,8 @@ from zope.interface import implementer
 from zope.publisher.interfaces import IPublishTraverse
 
 import plone.protect.interfaces
+
+WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 
 UID = object()  # a route segment that is a cron's uid
 
@@ -91,6 +95,7 @@ class CronsService(Service):
     def reply(self):
         handler, arguments = self.match()
         try:
+            self.check_content_type()
             if handler is None:
                 raise ServiceError(
                     404,
@@ -137,8 +142,41 @@ class CronsService(Service):
         interface = ISerializeToJsonSummary if summary else ISerializeToJson
         return getMultiAdapter((obj, self.request), interface)()
 
+    def check_content_type(self):
+        """Writes need ``Content-Type: application/json`` (415 otherwise).
+
+        A cross-site HTML form can only send form encodings or text/plain:
+        requiring JSON keeps a forged POST from a browser with a session
+        cookie from changing crons (plone.protect's token is off for REST).
+        """
+        method = self.request.get("REQUEST_METHOD", "GET").upper()
+        if method not in WRITE_METHODS:
+            return
+        content_type = (self.request.getHeader("Content-Type") or "").lower()
+        if content_type.split(";")[0].strip() != "application/json":
+            raise ServiceError(
+                415,
+                "UnsupportedMediaType",
+                "%s needs the header Content-Type: application/json (got %s)"
+                % (method, as_text(content_type) or "none"),
+            )
+
+    def raw_body(self):
+        """The request body as bytes, refused over ``MAX_IMPORT_BYTES``."""
+        body = self.request.get("BODY") or b""
+        if not isinstance(body, bytes):
+            body = as_text(body).encode("utf-8")
+        check_size(len(body))
+        return body
+
     def body(self):
-        """The JSON body, a dict (``DeserializationError`` otherwise)."""
+        """The JSON body, a dict (``DeserializationError`` otherwise).
+
+        Too large (``MAX_IMPORT_BYTES``) or too deeply nested
+        (``MAX_JSON_DEPTH``) bodies are refused before parsing.
+        """
+        body = self.raw_body()
+        check_depth(body)
         return json_body(self.request)
 
     def cron_fields(self, data):
