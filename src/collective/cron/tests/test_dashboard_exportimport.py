@@ -129,13 +129,19 @@ class TestImport(ExportImportTestCase):
         browser = self.browser()
         browser.open(self.url + "/import")
         self.assertIn(u"Import crons (JSON)", browser.contents)
-        self.assertEqual(browser.getControl(name="mode").value, ["replace"])
+        # merge is the default: replacing deletes, so it must be chosen
+        self.assertEqual(browser.getControl(name="mode").value, ["merge"])
         self.assertIn(u"Crons that are not in the file are deleted", browser.contents)
         self.assertIn(u"the other crons stay", browser.contents)
         self.assertIn(u'name="_authenticator"', browser.contents)
 
     def test_replace(self):
         browser = self.upload(self.payload(activated=False), mode="replace")
+        # first what will change, and nothing changed yet
+        self.assertIn(u"Replace the crontab?", browser.contents)
+        self.assertIn(u"other", browser.contents)
+        self.assertEqual(sorted(self.crontab().crons), [u"kept", u"other"])
+        browser.getControl(name="form.button.confirm").click()
         self.assertEqual(browser.url, self.url)
         self.assertIn(
             u"Crontab imported: 1 added, 1 updated, 1 removed, 0 unchanged; "
@@ -255,7 +261,8 @@ class TestProtection(ExportImportTestCase):
         browser = self.browser(user="siteadmin", password=PASSWORD)
         browser.open(self.url + "/export")
         self.assertEqual(json.loads(browser.contents)["crons"][0]["uid"], u"kept")
-        browser = self.upload(b'{"crons": []}', browser=browser)
+        browser = self.upload(b'{"crons": []}', mode="replace", browser=browser)
+        browser.getControl(name="form.button.confirm").click()
         self.assertIn(u"1 removed", browser.contents)
         self.assertEqual(len(self.crontab().crons), 0)
 

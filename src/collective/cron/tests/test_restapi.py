@@ -139,9 +139,15 @@ class TestAccess(RestApiMixin, unittest.TestCase):
     def test_site_administrator_may(self):
         session = self.session(u"siteadmin")
         self.assertEqual(session.get(u"@crons").status_code, 200)
-        response = session.patch(u"@crons/u1", json={u"activated": False})
+        self.add_cron(uid=u"own", user=u"siteadmin")
+        response = session.patch(u"@crons/own", json={u"activated": False})
         self.assertEqual(response.status_code, 204)
-        self.assertFalse(self.crontab().crons[u"u1"].activated)
+        self.assertFalse(self.crontab().crons[u"own"].activated)
+        # u1 runs as the system user: more rights than a Site Administrator
+        response = session.patch(u"@crons/u1", json={u"activated": False})
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json()[u"error"][u"field"], u"user")
+        self.assertTrue(self.crontab().crons[u"u1"].activated)
 
     def test_site_manager_may(self):
         session = self.session(TEST_USER_NAME, TEST_USER_PASSWORD)

@@ -34,7 +34,7 @@ class TestExportImport(RestApiMixin, unittest.TestCase):
         data = response.json()
         self.assertEqual(data[u"unchanged"], [u"a", u"b"])
         self.assertFalse(data[u"saved"])
-        self.assertEqual(data[u"mode"], u"replace")
+        self.assertEqual(data[u"mode"], u"merge")
 
     def test_replace(self):
         exported = self.api.get(u"@crons/@export").json()
@@ -43,7 +43,7 @@ class TestExportImport(RestApiMixin, unittest.TestCase):
             {u"uid": u"c", u"name": u"collective.cron.test.ok", u"periodicity": u"@daily"},
         ]
         exported[u"activated"] = False
-        response = self.api.post(u"@crons/@import", json=exported)
+        response = self.api.post(u"@crons/@import?mode=replace", json=exported)
         self.assertEqual(response.status_code, 200, response.text)
         data = response.json()
         self.assertEqual(
