@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """collective.cron: a crontab for every Plone site."""
+
 from setuptools import find_packages
 from setuptools import setup
 

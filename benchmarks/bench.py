@@ -154,9 +154,9 @@ def measure_latency(db, runs, spacing):
 
 def measure_bytes(db, storage_path, crons):
     from collective.cron import clock
+    from collective.cron import jobrunner
     from collective.cron.crontab import Cron
     from collective.cron.crontab import Crontab
-    from collective.cron import jobrunner
 
     import transaction
 

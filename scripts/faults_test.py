@@ -18,7 +18,12 @@ purpose, listed by name).  The exit status is 0 only when lost, duplicates,
 errors and tracebacks are all 0.  Every server listens on 127.0.0.1 and is
 stopped by its own pid, on failure too.
 """
+
 from __future__ import print_function
+
+from faults import harness
+from faults import scenarios as catalogue
+from faults.harness import log
 
 import argparse
 import json
@@ -29,10 +34,6 @@ import sys
 import tempfile
 import threading
 import time
-
-from faults import harness
-from faults import scenarios as catalogue
-from faults.harness import log
 
 
 def run_scenario(scenario, m0):
@@ -53,16 +54,21 @@ def start_stacks(scenarios, root):
     log("%d stacks started; waiting for their instances" % len(scenarios))
     for scenario in scenarios:
         scenario.stack.wait_ready()
-        scenario.say("ready: ZEO %d%s, instances on %s" % (
-            scenario.stack.zeo_port,
-            ", Redis %d" % scenario.stack.redis_port if scenario.redis else "",
-            ", ".join(str(process.port) for process in scenario.stack.instances)))
+        scenario.say(
+            "ready: ZEO %d%s, instances on %s"
+            % (
+                scenario.stack.zeo_port,
+                ", Redis %d" % scenario.stack.redis_port if scenario.redis else "",
+                ", ".join(str(process.port) for process in scenario.stack.instances),
+            )
+        )
     return site_conf
 
 
 def in_parallel(function, scenarios):
-    threads = [threading.Thread(target=function, args=(scenario,))
-               for scenario in scenarios]
+    threads = [
+        threading.Thread(target=function, args=(scenario,)) for scenario in scenarios
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -74,8 +80,10 @@ def switch_on(scenario):
     if status not in (200, 204):
         scenario.error("PATCH @crons activated: %s %s" % (status, body))
     if time.time() > scenario.m0 - 1:
-        scenario.error("crontab switched on after %s: the harness is too slow" % (
-            harness.iso(scenario.m0)))
+        scenario.error(
+            "crontab switched on after %s: the harness is too slow"
+            % (harness.iso(scenario.m0))
+        )
 
 
 def run(chosen, root):
@@ -92,8 +100,10 @@ def run(chosen, root):
     harness.sleep_until(m0 - 55)
     in_parallel(switch_on, chosen)
     log("crontabs on; first occurrence observed: %s" % harness.iso(m0))
-    threads = [threading.Thread(target=run_scenario, args=(scenario, m0))
-               for scenario in chosen]
+    threads = [
+        threading.Thread(target=run_scenario, args=(scenario, m0))
+        for scenario in chosen
+    ]
     for thread in threads:
         thread.start()
     # The dump's zconsole loads Plone while the scenarios observe (after
@@ -101,8 +111,15 @@ def run(chosen, root):
     harness.sleep_until(m0 + 60)
     output = os.path.join(root, "logs.json")
     go = os.path.join(root, "dump.go")
-    dumper = harness.start_zconsole(root, "dump", site_conf, "dump", output, go, *[
-        "%s=%d" % (scenario.name, scenario.stack.zeo_port) for scenario in chosen])
+    dumper = harness.start_zconsole(
+        root,
+        "dump",
+        site_conf,
+        "dump",
+        output,
+        go,
+        *["%s=%d" % (scenario.name, scenario.stack.zeo_port) for scenario in chosen]
+    )
     for thread in threads:
         thread.join()
     for scenario in chosen:
@@ -117,17 +134,26 @@ def run(chosen, root):
 
 
 def line(name, figures):
-    return ("faults: scenario=%s occurrences=%d runs=%d lost=%d duplicates=%d "
-            "interrupted_logged=%d errors=%d" % (
-                name, figures["occurrences"], figures["runs"], figures["lost"],
-                figures["duplicates"], figures["interrupted_logged"],
-                figures["errors"]))
+    return (
+        "faults: scenario=%s occurrences=%d runs=%d lost=%d duplicates=%d "
+        "interrupted_logged=%d errors=%d"
+        % (
+            name,
+            figures["occurrences"],
+            figures["runs"],
+            figures["lost"],
+            figures["duplicates"],
+            figures["interrupted_logged"],
+            figures["errors"],
+        )
+    )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="",
-                        help="comma-separated scenario names (default: all)")
+    parser.add_argument(
+        "--only", default="", help="comma-separated scenario names (default: all)"
+    )
     parser.add_argument("--list", action="store_true", help="list the scenarios")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     arguments = parser.parse_args(argv)
@@ -165,12 +191,17 @@ def main(argv=None):
                 counted += 1
                 log("Traceback in %s: %s" % (scenario.name, name))
     for key in sorted(provoked):
-        log("provoked on purpose, not counted: %d Traceback(s) %s" % (provoked[key], key))
+        log(
+            "provoked on purpose, not counted: %d Traceback(s) %s"
+            % (provoked[key], key)
+        )
     log("%d s in all; work folder %s" % (time.time() - began, root))
     for scenario, figures in results:
         print(line(scenario.name, figures))
-    print("faults: scenarios=%d lost=%d duplicates=%d tracebacks=%d" % (
-        len(results), lost, duplicates, counted))
+    print(
+        "faults: scenarios=%d lost=%d duplicates=%d tracebacks=%d"
+        % (len(results), lost, duplicates, counted)
+    )
     failed = lost or duplicates or errors or counted or len(results) != len(chosen)
     if not failed and not arguments.keep:
         shutil.rmtree(root, ignore_errors=True)

@@ -13,10 +13,22 @@ The plumbing shared with ``make test-cluster`` (ports, the zope.conf of a
 ZEO client, the instance folders, the redis-server binary) is imported from
 ``scripts/cluster_test.py``.
 """
+
 from __future__ import print_function
+
+from cluster_test import BIN
+from cluster_test import free_port
+from cluster_test import make_instance
+from cluster_test import wait_port
+from urllib.error import HTTPError
+from urllib.error import URLError
+from urllib.parse import quote
+from urllib.request import Request
+from urllib.request import urlopen
 
 import atexit
 import base64
+import cluster_test
 import datetime
 import json
 import os
@@ -27,19 +39,6 @@ import subprocess
 import sys
 import threading
 import time
-
-from urllib.error import HTTPError
-from urllib.error import URLError
-from urllib.parse import quote
-from urllib.request import Request
-from urllib.request import urlopen
-
-import cluster_test
-from cluster_test import BIN
-from cluster_test import free_port
-from cluster_test import make_instance
-from cluster_test import wait_port
-
 
 SCRIPTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAULTS = os.path.join(SCRIPTS, "faults")
@@ -90,8 +89,11 @@ class Process(object):
         environment.update(self.env)
         with open(self.output, "a") as stream:
             self.popen = subprocess.Popen(
-                self.command, stdout=stream, stderr=subprocess.STDOUT,
-                env=environment, cwd=self.workdir,
+                self.command,
+                stdout=stream,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                cwd=self.workdir,
             )
         with Process._lock:
             Process.running.append(self)
@@ -131,8 +133,10 @@ class Process(object):
             try:
                 process.stop(timeout=15)
             except Exception as error:  # noqa: keep stopping the others
-                log("could not stop %s (pid %s): %s" % (
-                    process.name, process.popen.pid, error))
+                log(
+                    "could not stop %s (pid %s): %s"
+                    % (process.name, process.popen.pid, error)
+                )
 
 
 atexit.register(Process.stop_all)
@@ -141,9 +145,17 @@ atexit.register(Process.stop_all)
 def start_zconsole(workdir, name, zope_conf, *arguments):
     """Start ``scripts/faults/site.py`` in zconsole (it loads Plone: slow);
     its output goes to ``workdir/<name>.log``."""
-    return Process(workdir, name, [
-        os.path.join(BIN, "zconsole"), "run", zope_conf,
-        os.path.join(FAULTS, "site.py")] + list(arguments)).start()
+    return Process(
+        workdir,
+        name,
+        [
+            os.path.join(BIN, "zconsole"),
+            "run",
+            zope_conf,
+            os.path.join(FAULTS, "site.py"),
+        ]
+        + list(arguments),
+    ).start()
 
 
 def finish_zconsole(process, what):
@@ -152,8 +164,7 @@ def finish_zconsole(process, what):
     finally:
         process.stop(timeout=5)
     if code:
-        raise SystemExit("faults: zconsole %s failed (see %s)" % (
-            what, process.output))
+        raise SystemExit("faults: zconsole %s failed (see %s)" % (what, process.output))
     return process.output
 
 
@@ -188,8 +199,9 @@ def make_skeleton(root):
 class Stack(object):
     """ZEO (+ Redis) + instances of one scenario, in ``root/<name>``."""
 
-    def __init__(self, root, name, skeleton, datafs, redis=None, instances=1,
-                 threads=1):
+    def __init__(
+        self, root, name, skeleton, datafs, redis=None, instances=1, threads=1
+    ):
         self.name = name
         self.workdir = os.path.join(root, name)
         os.makedirs(self.workdir)
@@ -200,18 +212,41 @@ class Stack(object):
         self.threads = threads
         shutil.copy(datafs, os.path.join(self.workdir, "Data.fs"))
         self.zeo_port = free_port()
-        self.zeo = Process(self.workdir, "zeo", [
-            os.path.join(BIN, "runzeo"), "-a", "127.0.0.1:%d" % self.zeo_port,
-            "-f", os.path.join(self.workdir, "Data.fs")])
+        self.zeo = Process(
+            self.workdir,
+            "zeo",
+            [
+                os.path.join(BIN, "runzeo"),
+                "-a",
+                "127.0.0.1:%d" % self.zeo_port,
+                "-f",
+                os.path.join(self.workdir, "Data.fs"),
+            ],
+        )
         self.redis = None
         if redis:
             self.redis_port = free_port()
-            persistence = (["--appendonly", "yes", "--appendfsync", "always"]
-                           if redis == "data" else ["--appendonly", "no"])
-            self.redis = Process(self.workdir, "redis", [
-                cluster_test.redis_server(), "--port", str(self.redis_port),
-                "--bind", "127.0.0.1", "--save", "", "--dir", self.workdir,
-            ] + persistence)
+            persistence = (
+                ["--appendonly", "yes", "--appendfsync", "always"]
+                if redis == "data"
+                else ["--appendonly", "no"]
+            )
+            self.redis = Process(
+                self.workdir,
+                "redis",
+                [
+                    cluster_test.redis_server(),
+                    "--port",
+                    str(self.redis_port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--dir",
+                    self.workdir,
+                ]
+                + persistence,
+            )
         self.instances = []
         for number in range(instances):
             self.instances.append(self._make_instance(number + 1))
@@ -222,10 +257,12 @@ class Stack(object):
         if self.redis_mode:
             queue = "redis://127.0.0.1:%d/0" % self.redis_port
         else:
-            queue = "sqlite:///" + os.path.join(self.workdir, name, "var",
-                                                 "collective.cron.sqlite")
-        folder = make_instance(self.skeleton, self.workdir, name, self.zeo_port,
-                               queue, port)
+            queue = "sqlite:///" + os.path.join(
+                self.workdir, name, "var", "collective.cron.sqlite"
+            )
+        folder = make_instance(
+            self.skeleton, self.workdir, name, self.zeo_port, queue, port
+        )
         conf = os.path.join(folder, "etc", "zope.conf")
         with open(conf) as stream:
             text = stream.read()
@@ -239,14 +276,23 @@ class Stack(object):
         # mkwsgiinstance writes absolute log paths: each instance its own.
         with open(ini, "w") as stream:
             stream.write(text.replace(self.skeleton + "/", folder + "/"))
-        process = Process(self.workdir, name, [
-            os.path.join(BIN, "runwsgi"), ini], env={
+        process = Process(
+            self.workdir,
+            name,
+            [os.path.join(BIN, "runwsgi"), ini],
+            env={
                 "COLLECTIVE_CRON_WORKER": "on",
                 JOURNAL_VARIABLE: self.journal,
                 "PYTHONPATH": os.pathsep.join(
-                    [SCRIPTS] + [p for p in os.environ.get("PYTHONPATH", "").split(
-                        os.pathsep) if p]),
-            })
+                    [SCRIPTS]
+                    + [
+                        p
+                        for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                        if p
+                    ]
+                ),
+            },
+        )
         process.port = port
         return process
 
@@ -267,21 +313,27 @@ class Stack(object):
         deadline = time.time() + timeout
         while time.time() < deadline:
             if not process.alive:
-                raise SystemExit("faults: %s/%s exited at start-up (see %s)" % (
-                    self.name, process.name, process.output))
-            status, _ = self.request("GET", "/Plone/@crons", instance=process,
-                                     timeout=30)
+                raise SystemExit(
+                    "faults: %s/%s exited at start-up (see %s)"
+                    % (self.name, process.name, process.output)
+                )
+            status, _ = self.request(
+                "GET", "/Plone/@crons", instance=process, timeout=30
+            )
             if status == 200:
                 # The dashboard's templates compile now, not in the middle
                 # of a fault (CPython 3.11.7 can fail a compile() racing
                 # with other threads: "AST constructor recursion depth
                 # mismatch", fixed in later 3.11 releases).
-                self.request("GET", "/Plone/@@cron-settings", instance=process,
-                             timeout=120)
+                self.request(
+                    "GET", "/Plone/@@cron-settings", instance=process, timeout=120
+                )
                 return
             time.sleep(1)
-        raise SystemExit("faults: %s/%s does not answer after %ds" % (
-            self.name, process.name, timeout))
+        raise SystemExit(
+            "faults: %s/%s does not answer after %ds"
+            % (self.name, process.name, timeout)
+        )
 
     def start_redis(self):
         self.redis.start()
@@ -318,8 +370,9 @@ class Stack(object):
         url = "http://127.0.0.1:%d%s" % (process.port, quote(path, safe="/@?=&"))
         data = json.dumps(body).encode("utf-8") if body is not None else None
         request = Request(url, data=data, method=method)
-        request.add_header("Authorization", "Basic " + base64.b64encode(
-            b"admin:admin").decode("ascii"))
+        request.add_header(
+            "Authorization", "Basic " + base64.b64encode(b"admin:admin").decode("ascii")
+        )
         request.add_header("Accept", "application/json")
         if data is not None:
             request.add_header("Content-Type", "application/json")
@@ -361,8 +414,10 @@ class Stack(object):
 
 
 TRACEBACK = "Traceback (most recent call last):"
-EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Disconnected|"
-                            r"Interrupt|Warning|Conflict\w*|\w+))(:|$)")
+EXCEPTION_LINE = re.compile(
+    r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Disconnected|"
+    r"Interrupt|Warning|Conflict\w*|\w+))(:|$)"
+)
 
 
 def tracebacks(paths):
@@ -377,11 +432,12 @@ def tracebacks(paths):
             if TRACEBACK not in line:
                 continue
             name = "unknown"
-            for following in lines[index + 1:index + 400]:
+            for following in lines[index + 1 : index + 400]:
                 if following.startswith((" ", "\t")) or not following.strip():
                     continue
-                if following.startswith(("During handling", "The above exception",
-                                         TRACEBACK)):
+                if following.startswith(
+                    ("During handling", "The above exception", TRACEBACK)
+                ):
                     break
                 match = EXCEPTION_LINE.match(following)
                 if match:
@@ -407,9 +463,17 @@ def account(logs, executions, expected, must_run=()):
     completed execution in the journal.  An execution that started and never
     ended was interrupted (a killed worker): the log must say so.
     """
-    result = {"occurrences": 0, "runs": 0, "lost": 0, "duplicates": 0,
-              "interrupted_logged": 0, "interrupted": 0, "notrun": 0,
-              "not_run": 0, "problems": []}
+    result = {
+        "occurrences": 0,
+        "runs": 0,
+        "lost": 0,
+        "duplicates": 0,
+        "interrupted_logged": 0,
+        "interrupted": 0,
+        "notrun": 0,
+        "not_run": 0,
+        "problems": [],
+    }
     completed = {}
     interrupted = {}
     for entry in executions.values():
@@ -426,8 +490,9 @@ def account(logs, executions, expected, must_run=()):
             result["occurrences"] += 1
             mine = [entry for entry in entries if entry.get("scheduled") == when]
             said = [entry for entry in mine if interrupted_log(entry)]
-            runs = [entry for entry in mine
-                    if entry["status"] != 3 and entry not in said]
+            runs = [
+                entry for entry in mine if entry["status"] != 3 and entry not in said
+            ]
             notrun = [entry for entry in mine if entry["status"] == 3]
             result["runs"] += len(runs)
             result["notrun"] += len(notrun)
@@ -436,18 +501,25 @@ def account(logs, executions, expected, must_run=()):
             done = completed.get(key, 0)
             if not mine:
                 result["lost"] += 1
-                result["problems"].append("%s %s: lost (no log; %d executions)" % (
-                    uid, when, done))
+                result["problems"].append(
+                    "%s %s: lost (no log; %d executions)" % (uid, when, done)
+                )
                 continue
             extra = max(len(runs), done) - 1
             if extra > 0:
                 result["duplicates"] += extra
                 result["problems"].append(
-                    "%s %s: %d run logs, %d completed executions" % (
-                        uid, when, len(runs), done))
+                    "%s %s: %d run logs, %d completed executions"
+                    % (uid, when, len(runs), done)
+                )
             if key in must_run and not runs:
                 result["not_run"] += 1
-                result["problems"].append("%s %s: not run (%s)" % (
-                    uid, when, "; ".join(u" ".join(entry["messages"])
-                                         for entry in notrun)))
+                result["problems"].append(
+                    "%s %s: not run (%s)"
+                    % (
+                        uid,
+                        when,
+                        "; ".join(u" ".join(entry["messages"]) for entry in notrun),
+                    )
+                )
     return result

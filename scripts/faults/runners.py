@@ -10,6 +10,7 @@ there even when the ZODB keeps a single log, the way a job's side effects
 outside the ZODB (a mail, a file, a call to another service) would happen
 twice.
 """
+
 from collective.cron.crontab import Runner
 
 import datetime
@@ -18,7 +19,6 @@ import os
 import sys
 import time
 import uuid
-
 
 JOURNAL_VARIABLE = "COLLECTIVE_CRON_FAULTS_JOURNAL"
 
@@ -64,8 +64,9 @@ class Sleep(Runner):
         seconds = float(self.environ.get("seconds", 1))
         scheduled, trigger = occurrence()
         execution = uuid.uuid4().hex
-        common = dict(uid=self.cron.uid, scheduled=scheduled, trigger=trigger,
-                      execution=execution)
+        common = dict(
+            uid=self.cron.uid, scheduled=scheduled, trigger=trigger, execution=execution
+        )
         journal(event="start", **common)
         time.sleep(max(0.0, seconds))
         journal(event="end", **common)

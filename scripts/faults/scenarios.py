@@ -10,12 +10,9 @@ and the journal (written by the runners outside the ZODB) are counted per
 expected occurrence by ``harness.account``; ``errors`` are the promises a
 scenario checks besides lost/duplicate runs, each said in a line.
 """
+
 from __future__ import print_function
 
-import threading
-import time
-
-import cluster_test
 from faults.harness import account
 from faults.harness import iso
 from faults.harness import log
@@ -23,6 +20,9 @@ from faults.harness import sleep_until
 from faults.harness import Stack
 from faults.harness import tracebacks
 
+import cluster_test
+import threading
+import time
 
 DASHBOARD = "/Plone/@@cron-settings"
 # What the dashboard says while the queue is down (English site).
@@ -53,8 +53,15 @@ class Scenario(object):
         self.say("ERROR " + message)
 
     def build(self, root, skeleton, datafs):
-        self.stack = Stack(root, self.name, skeleton, datafs, redis=self.redis,
-                           instances=self.instances, threads=self.threads)
+        self.stack = Stack(
+            root,
+            self.name,
+            skeleton,
+            datafs,
+            redis=self.redis,
+            instances=self.instances,
+            threads=self.threads,
+        )
 
     def crons(self):
         """Crons due every minute, saved while the crontab is off."""
@@ -88,8 +95,10 @@ class Scenario(object):
             return
         page = body if isinstance(body, str) else u""
         if want_queue_down and not any(word in page for word in QUEUE_DOWN_WORDS):
-            self.error("GET %s during the outage: 200 but no word of the queue "
-                       "being unreachable" % DASHBOARD)
+            self.error(
+                "GET %s during the outage: 200 but no word of the queue "
+                "being unreachable" % DASHBOARD
+            )
 
     def result(self, dump):
         data = dump.get(self.name) or {}
@@ -104,9 +113,10 @@ class Scenario(object):
         if figures["not_run"]:
             self.error("%d occurrences that must run did not" % figures["not_run"])
         if figures["interrupted"] > figures["interrupted_logged"]:
-            self.error("%d attempt(s) interrupted by the fault, %d logged as "
-                       "interrupted" % (figures["interrupted"],
-                                        figures["interrupted_logged"]))
+            self.error(
+                "%d attempt(s) interrupted by the fault, %d logged as "
+                "interrupted" % (figures["interrupted"], figures["interrupted_logged"])
+            )
         self.check(self.m0, logs, executions, figures)
         figures["errors"] = len(self.errors)
         figures["tracebacks"] = tracebacks(self.stack.outputs())
@@ -114,8 +124,13 @@ class Scenario(object):
 
 
 def every_minute(uid, seconds, name=u"faults.sleep", **extra):
-    fields = dict(uid=uid, name=name, periodicity=u"* * * * *",
-                  environ={u"seconds": seconds}, logs_limit=500)
+    fields = dict(
+        uid=uid,
+        name=name,
+        periodicity=u"* * * * *",
+        environ={u"seconds": seconds},
+        logs_limit=500,
+    )
     fields.update(extra)
     return fields
 
@@ -137,9 +152,15 @@ class KillSingle(Scenario):
 
     def timed_crons(self, m0):
         minute = time.gmtime(m0).tm_min
-        return [dict(uid=u"long", name=u"faults.sleep",
-                     periodicity=u"%d,%d * * * *" % (minute, (minute + 2) % 60),
-                     environ={u"seconds": self.seconds}, logs_limit=500)]
+        return [
+            dict(
+                uid=u"long",
+                name=u"faults.sleep",
+                periodicity=u"%d,%d * * * *" % (minute, (minute + 2) % 60),
+                environ={u"seconds": self.seconds},
+                logs_limit=500,
+            )
+        ]
 
     def drive(self, m0):
         instance = self.stack.instances[0]
@@ -154,8 +175,10 @@ class KillSingle(Scenario):
         else:
             sleep_until(started + 4)
             instance.kill()
-            self.say("instance1 killed with SIGKILL %.1f s into the run" % (
-                time.time() - started))
+            self.say(
+                "instance1 killed with SIGKILL %.1f s into the run"
+                % (time.time() - started)
+            )
             instance.start()
             self.stack.wait_instance(instance)
             self.say("instance1 serves again")
@@ -166,15 +189,19 @@ class KillSingle(Scenario):
         return {u"long": occurrences}, [(u"long", when) for when in occurrences]
 
     def check(self, m0, logs, executions, figures):
-        later = [entry for entry in logs.get(u"long", [])
-                 if entry.get("scheduled") == iso(m0 + 120) and entry["status"] != 3]
+        later = [
+            entry
+            for entry in logs.get(u"long", [])
+            if entry.get("scheduled") == iso(m0 + 120) and entry["status"] != 3
+        ]
         for entry in later:
             started = entry.get("started") or ""
             late = seconds_between(iso(m0 + 120), started)
             if entry.get("trigger") != "schedule" or late is None or late > 30:
-                self.error("the occurrence after the restart ran late or as a "
-                           "catch-up: trigger %s, started %s" % (
-                               entry.get("trigger"), started))
+                self.error(
+                    "the occurrence after the restart ran late or as a "
+                    "catch-up: trigger %s, started %s" % (entry.get("trigger"), started)
+                )
 
 
 def seconds_between(first, second):
@@ -213,8 +240,10 @@ class RedisRestart(Scenario):
     def drive(self, m0):
         sleep_until(m0 + 8)
         self.stack.stop_redis()
-        self.say("redis-server stopped (%s)" % (
-            "append-only file kept" if self.redis == "data" else "no persistence"))
+        self.say(
+            "redis-server stopped (%s)"
+            % ("append-only file kept" if self.redis == "data" else "no persistence")
+        )
         sleep_until(m0 + 15)
         self.dashboard(want_queue_down=True)
         sleep_until(m0 + 25)
@@ -246,13 +275,20 @@ class NonAscii(Scenario):
 
     name = "non-ascii"
     threads = 2
-    uids = ((u"ascii", u"faults.sleep"), (u"café", u"faults.café"),
-            (u"日本", u"faults.日本"), (u"⏰🙂", u"faults.⏰🙂"))
+    uids = (
+        (u"ascii", u"faults.sleep"),
+        (u"café", u"faults.café"),
+        (u"日本", u"faults.日本"),
+        (u"⏰🙂", u"faults.⏰🙂"),
+    )
 
     def crons(self):
-        return [every_minute(uid, 1, name=name,
-                             description=u"Crème brûlée, 日本語, 🙂 (%s)" % uid)
-                for uid, name in self.uids]
+        return [
+            every_minute(
+                uid, 1, name=name, description=u"Crème brûlée, 日本語, 🙂 (%s)" % uid
+            )
+            for uid, name in self.uids
+        ]
 
     def drive(self, m0):
         for uid, name in self.uids:
@@ -279,8 +315,10 @@ class Storm(Scenario):
     spread = 100.0  # seconds over which the operations are paced
 
     def crons(self):
-        return [every_minute(u"storm-run-%02d" % number, 5 + number * 35 // 19)
-                for number in range(20)]
+        return [
+            every_minute(u"storm-run-%02d" % number, 5 + number * 35 // 19)
+            for number in range(20)
+        ]
 
     def _client(self, m0, number, operations, failures):
         pause = self.spread * self.clients / self.operations
@@ -288,8 +326,9 @@ class Storm(Scenario):
             sleep_until(m0 + 1 + number * pause / self.clients + index * pause)
             status, answer = self.stack.request(method, path, body)
             if status not in (200, 201, 204):
-                failures.append("%s %s: %s %s" % (method, path, status,
-                                                  str(answer)[:200]))
+                failures.append(
+                    "%s %s: %s %s" % (method, path, status, str(answer)[:200])
+                )
 
     def drive(self, m0):
         plans = [[] for _ in range(self.clients)]
@@ -299,26 +338,40 @@ class Storm(Scenario):
             uid = u"storm-other-%03d" % number
             plan = plans[number % self.clients]
             steps = [
-                ("POST", "/Plone/@crons", dict(
-                    uid=uid, name=u"faults.sleep", periodicity=u"0 0 1 1 *",
-                    environ={u"seconds": 1})),
-                ("PATCH", "/Plone/@crons/" + uid, dict(
-                    description=u"edited", periodicity=u"0 0 2 1 *")),
+                (
+                    "POST",
+                    "/Plone/@crons",
+                    dict(
+                        uid=uid,
+                        name=u"faults.sleep",
+                        periodicity=u"0 0 1 1 *",
+                        environ={u"seconds": 1},
+                    ),
+                ),
+                (
+                    "PATCH",
+                    "/Plone/@crons/" + uid,
+                    dict(description=u"edited", periodicity=u"0 0 2 1 *"),
+                ),
                 ("DELETE", "/Plone/@crons/" + uid, None),
             ]
-            for step in steps[:self.operations - count]:
+            for step in steps[: self.operations - count]:
                 plan.append(step)
                 count += 1
             number += 1
         failures = []
-        threads = [threading.Thread(target=self._client, args=(m0, index, plan, failures))
-                   for index, plan in enumerate(plans)]
+        threads = [
+            threading.Thread(target=self._client, args=(m0, index, plan, failures))
+            for index, plan in enumerate(plans)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        self.say("%d REST operations done at m0+%.0f s, %d failed" % (
-            self.operations, time.time() - m0, len(failures)))
+        self.say(
+            "%d REST operations done at m0+%.0f s, %d failed"
+            % (self.operations, time.time() - m0, len(failures))
+        )
         for failure in failures[:10]:
             self.error(failure)
         if len(failures) > 10:
@@ -344,8 +397,11 @@ class ZeoRestart(Scenario):
 
     def drive(self, m0):
         sleep_until(m0 + 5)
-        running = [entry for entry in self.stack.executions().values()
-                   if entry["scheduled"] == iso(m0) and entry.get("ended") is None]
+        running = [
+            entry
+            for entry in self.stack.executions().values()
+            if entry["scheduled"] == iso(m0) and entry.get("ended") is None
+        ]
         self.say("%d runs in flight; stopping the ZEO server" % len(running))
         if not running:
             self.error("no run in flight when ZEO stopped: the fault missed")
@@ -379,8 +435,9 @@ class ClusterKill(Scenario):
     seconds = 1.5
 
     def crons(self):
-        return [every_minute(u"cluster-%02d" % number, self.seconds)
-                for number in range(20)]
+        return [
+            every_minute(u"cluster-%02d" % number, self.seconds) for number in range(20)
+        ]
 
     def drive(self, m0):
         sleep_until(m0 + 60.8)
@@ -397,12 +454,21 @@ class ClusterKill(Scenario):
     def check(self, m0, logs, executions, figures):
         # The same figures as `make test-cluster`, from its own counter.
         counted = cluster_test.count(
-            dict((uid, logs.get(uid, [])) for uid in self.expected(m0)[0]),
-            m0, m0 + 60)
-        self.say("cluster_test.count: occurrences=%d runs=%d duplicates=%d "
-                 "missed=%d notrun=%d" % counted)
+            dict((uid, logs.get(uid, [])) for uid in self.expected(m0)[0]), m0, m0 + 60
+        )
+        self.say(
+            "cluster_test.count: occurrences=%d runs=%d duplicates=%d "
+            "missed=%d notrun=%d" % counted
+        )
 
 
 def all_scenarios():
-    return [KillSingle(), ClusterKill(), RedisRestart("data"), RedisRestart("empty"),
-            NonAscii(), Storm(), ZeoRestart()]
+    return [
+        KillSingle(),
+        ClusterKill(),
+        RedisRestart("data"),
+        RedisRestart("empty"),
+        NonAscii(),
+        Storm(),
+        ZeoRestart(),
+    ]

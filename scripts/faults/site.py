@@ -13,6 +13,7 @@ starts it while the scenarios still run, so that Plone's start-up (as long
 as an instance's) is not waited for at the end; one process reads every
 scenario's database.
 """
+
 from __future__ import print_function
 
 from AccessControl.SecurityManagement import newSecurityManager

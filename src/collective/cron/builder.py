@@ -14,16 +14,15 @@ site's user folder then the Zope root's: the rule the run uses too), and
 the uid of a new cron must fit in a URL.  ``check_types`` refuses JSON
 values of the wrong type, for clients that send JSON (REST, JSON import).
 """
+
+from AccessControl import getSecurityManager
+from AccessControl.SpecialUsers import system as SYSTEM_USER
 from collective.cron.compat import binary_type
 from collective.cron.compat import integer_types
 from collective.cron.compat import string_types
 from collective.cron.crontab import Cron
 from collective.cron.crontab import InvalidCron
 from collective.cron.users import find_user
-
-from AccessControl import getSecurityManager
-from AccessControl.SpecialUsers import system as SYSTEM_USER
-
 
 # Fields a file or a request may set, in the order of ``Cron.dump()``.
 FIELDS = (
@@ -198,8 +197,7 @@ def check_user(site, user):
     if user and find_user(site, user) is None:
         raise InvalidCron(
             "user: no user '%s' in this site or the Zope root: give the id or "
-            "login name of an existing user, or none to run as a system user"
-            % (user,),
+            "login name of an existing user, or none to run as a system user" % (user,),
             "user",
         )
 
@@ -301,9 +299,11 @@ def check_run_as(site, editor, user, current=None):
             "a user with the permission '%s' may edit it (or set user to "
             "yourself, '%s')"
             % (
-                "the system user (every permission)"
-                if not current.user
-                else "'%s'" % (current.user,),
+                (
+                    "the system user (every permission)"
+                    if not current.user
+                    else "'%s'" % (current.user,)
+                ),
                 RUN_AS_PERMISSION,
                 editor.getId(),
             ),

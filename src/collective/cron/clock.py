@@ -13,12 +13,12 @@ out.  Those are the engines' worker heartbeats and loop timers
 was marked), the waiting loops of the test helpers (``testing.py``,
 ``testing_zcasync.py``) and the demo's sample data (``demo.py``).
 """
+
 from collective.cron.compat import as_text
 from dateutil.parser import isoparse
 
 import datetime
 import pytz
-
 
 _frozen = None
 

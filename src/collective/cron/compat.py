@@ -4,8 +4,8 @@
 Every other module imports these names instead of testing the version
 itself, so that the day Python 2.7 goes, this file is the one to shrink.
 """
-import sys
 
+import sys
 
 PY2 = sys.version_info[0] == 2
 
@@ -23,10 +23,31 @@ else:
     binary_type = bytes
     string_types = (str,)
     integer_types = (int,)
-    from urllib.parse import quote  # noqa: F401
     from urllib.parse import parse_qs  # noqa: F401
+    from urllib.parse import quote  # noqa: F401
     from urllib.parse import unquote  # noqa: F401
     from urllib.parse import urlsplit  # noqa: F401
+
+
+def module_available(name):
+    """Whether the module ``name`` can be found, without running it.
+
+    For a library that may not even compile on this Python (plone.app.async
+    uses ``async`` as a name, a keyword on Python 3).
+    """
+    if PY2:  # pragma: no cover (Python 2.7 only)
+        import pkgutil
+
+        try:
+            return pkgutil.find_loader(name) is not None
+        except ImportError:
+            return False
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:
+        return False
 
 
 def as_text(value, default=u""):

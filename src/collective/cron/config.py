@@ -12,11 +12,11 @@ Each key can be overridden by ``COLLECTIVE_CRON_<KEY>`` in the environment:
 that is how a server's start command says "this process runs jobs" while a
 ``zconsole run`` script reading the same zope.conf does not.
 """
+
 from collective.cron import logger
+from collective.cron.compat import module_available
 
-import importlib
 import os
-
 
 KEYS = ("engine", "queue", "worker", "threads")
 ENGINES = ("huey", "zcasync")
@@ -50,12 +50,9 @@ def instance_home():
 
 
 def zcasync_installed():
-    try:
-        importlib.import_module("plone.app.async")
-
-        return True
-    except (ImportError, SyntaxError):
-        return False
+    """Is plone.app.async installed?  Found, not imported: only the zc.async
+    engine loads it (it is a SyntaxError on Python 3)."""
+    return module_available("plone.app.async")
 
 
 def default_queue():
@@ -150,7 +147,7 @@ def parse_queue_url(url):
     if text.startswith("sqlite:///"):
         # As in SQLAlchemy: sqlite:////absolute/path, sqlite:///relative/path
         # (relative to the instance home).
-        path = text[len("sqlite:///"):]
+        path = text[len("sqlite:///") :]
         if not path or path.endswith("/"):
             raise ConfigurationError(
                 "collective.cron: queue %r: an SQLite queue is written "

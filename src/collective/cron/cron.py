@@ -8,6 +8,7 @@ cron is built (``InvalidCron`` names the bad field, for forms and the REST
 API), so a cron that exists can run; ``dump()``/``load()`` give a
 JSON-compatible round trip that also reads what collective.cron 2.x wrote.
 """
+
 from collections import OrderedDict
 from collective.cron import clock
 from collective.cron import periodicity as periodicity_module
@@ -24,7 +25,6 @@ from zope.interface import providedBy
 
 import json
 import uuid
-
 
 MISSED_POLICIES = ("run_once", "skip")
 DEFAULT_LOGS_LIMIT = 20
@@ -54,9 +54,7 @@ def _environ(value):
         try:
             value = json.loads(value)
         except ValueError as error:
-            raise InvalidCron(
-                "Parameters are not valid JSON: %s" % (error,), "environ"
-            )
+            raise InvalidCron("Parameters are not valid JSON: %s" % (error,), "environ")
     if not isinstance(value, dict):
         raise InvalidCron(
             "Parameters must be a JSON object ({...}), not %s"
@@ -75,8 +73,7 @@ def _logs_limit(value):
         )
     if limit < 1 or limit > MAX_LOGS_LIMIT:
         raise InvalidCron(
-            "The logs limit must be between 1 and %d, not %d"
-            % (MAX_LOGS_LIMIT, limit),
+            "The logs limit must be between 1 and %d, not %d" % (MAX_LOGS_LIMIT, limit),
             "logs_limit",
         )
     return limit
@@ -135,7 +132,9 @@ class Cron(object):
     def validate(self):
         """Refuse what would make a cron that can never run as intended."""
         if not self.name:
-            raise InvalidCron("A cron needs a name (the name of its job runner)", "name")
+            raise InvalidCron(
+                "A cron needs a name (the name of its job runner)", "name"
+            )
         try:
             self.periodicity = _validated_periodicity(self.periodicity)
         except periodicity_module.InvalidPeriodicity as error:

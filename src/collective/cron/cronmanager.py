@@ -6,6 +6,7 @@ queue lives outside the ZODB act after the transaction commits, so an
 aborted change queues nothing.  Run-now lives here and only here: the
 dashboard and the REST API both call :meth:`CronManager.run_now`.
 """
+
 from collective.cron import clock
 from collective.cron.interfaces import ICron
 from collective.cron.interfaces import ICronManager

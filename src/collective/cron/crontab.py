@@ -10,6 +10,7 @@ and ``runner.py`` (``Runner``, importable from here as the documentation
 shows).  The names marked "moved" below are imported from here by other
 parts until they switch to the new modules.
 """
+
 from collections import OrderedDict
 from collective.cron.compat import binary_type
 from collective.cron.compat import string_types

@@ -7,14 +7,15 @@ every active cron that lacks one, and marks the site for the restore at
 every worker start (``collective.cron.marker``).  Queue operations of
 engines whose queue lives outside the ZODB run after the commit.
 """
+
 from collective.cron import logger
 from collective.cron.cronmanager import CronManager
 from collective.cron.interfaces import ICrontab
 from collective.cron.interfaces import ICrontabManager
 from collective.cron.interfaces import ICrontabSynchronisationEvent
 from collective.cron.marker import mark_site
-from collective.cron.queue import NoJobSystem
 from collective.cron.queue import mask_secrets
+from collective.cron.queue import NoJobSystem
 from collective.cron.queue import queue_for
 from collective.cron.state import get_state
 from collective.cron.state import set_changed
@@ -87,5 +88,6 @@ def synchronise_queue(event):
             "collective.cron: the job queue did not answer (%s: %s); the "
             "crontab is saved and the reconciler will queue its jobs once "
             "the queue answers again",
-            error.__class__.__name__, mask_secrets(error),
+            error.__class__.__name__,
+            mask_secrets(error),
         )

@@ -4,6 +4,7 @@
 They show a new site what the dashboard looks like within a minute: an OK
 report, a warning and a failure.  Useful runners to copy from, too.
 """
+
 from collective.cron import _
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
@@ -52,7 +53,9 @@ class StaleNews(Runner):
             effective={"query": DateTime(since), "range": "min"},
         )
         if len(recent):
-            self.log(u"%d news items published in the last %d days" % (len(recent), days))
+            self.log(
+                u"%d news items published in the last %d days" % (len(recent), days)
+            )
             return None
         return [u"No news item was published in the last %d days" % days]
 

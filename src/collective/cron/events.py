@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """Events of the crontab life cycle; add-ons and content rules react to them."""
+
 from collective.cron.interfaces import ICrontabSynchronisationEvent
 from collective.cron.interfaces import IFailedCronJobEvent
 from collective.cron.interfaces import IFinishedCronJobEvent

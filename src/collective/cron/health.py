@@ -11,6 +11,7 @@ A queue address may hold a password (``redis://user:secret@host/0``): every
 text that leaves this module went through ``mask_secrets`` (the queue URL
 as ``config.public_queue`` writes it, inside error texts too).
 """
+
 from collective.cron import logger
 from collective.cron.compat import as_text
 from collective.cron.interfaces import ICronManager
@@ -20,15 +21,22 @@ from ZODB.POSException import ConflictError
 from zope.component import queryAdapter
 from zope.component import queryMultiAdapter
 
-
-
 NO_JOB_SYSTEM = (
     "No job system is available for this site: crons are saved but do not "
     "run. Check the collective.cron section of zope.conf and the event log."
 )
 
 # The keys of ``engine_state``, for the dashboard and the REST API alike.
-STATE_KEYS = ("available", "engine", "queue", "worker", "reachable", "error", "heartbeat")
+STATE_KEYS = (
+    "available",
+    "engine",
+    "queue",
+    "worker",
+    "reachable",
+    "error",
+    "heartbeat",
+)
+
 
 def queue_manager(site):
     """The site's job system (``IQueueManager``), or None without one."""

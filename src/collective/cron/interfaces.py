@@ -6,13 +6,13 @@ so an integrator can replace one (the job system, the persistence of the
 crontab, the log store) by registering an adapter for a more specific
 interface or in an overrides.zcml.
 """
+
 from collective.cron import _
 from zope import schema
 from zope.interface import Attribute
 from zope.interface import Interface
 from zope.interface.interfaces import IObjectEvent
 from zope.publisher.interfaces.browser import IDefaultBrowserLayer
-
 
 MANAGE_PERMISSION = "collective.cron.ManageCrons"
 

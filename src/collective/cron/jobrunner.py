@@ -58,6 +58,7 @@ The contract, written once here:
   gives a FAILURE log and nothing runs.  An empty user is the system user.
 * **After the commit** the next occurrence is queued.
 """
+
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import logger
@@ -91,7 +92,6 @@ from zope.i18n import translate
 import sys
 import traceback
 import transaction
-
 
 # At most this many NOTRUN logs for one batch of missed occurrences; the
 # rest is summed up in the first one.
@@ -199,17 +199,23 @@ def _missed_logs(missed, reason, trigger):
     for position, when in enumerate(shown):
         messages = [reason]
         if hidden and position == 0:
-            messages.append(_text(_(
-                u"${count} earlier occurrences since ${since} were not run either",
-                mapping={u"count": hidden, u"since": clock.to_iso(missed[0])},
-            )))
-        logs.append(Log(
-            status=NOTRUN,
-            messages=messages,
-            trigger=trigger,
-            instance=instance_id(),
-            scheduled=when,
-        ))
+            messages.append(
+                _text(
+                    _(
+                        u"${count} earlier occurrences since ${since} were not run either",
+                        mapping={u"count": hidden, u"since": clock.to_iso(missed[0])},
+                    )
+                )
+            )
+        logs.append(
+            Log(
+                status=NOTRUN,
+                messages=messages,
+                trigger=trigger,
+                instance=instance_id(),
+                scheduled=when,
+            )
+        )
     return logs
 
 
@@ -218,8 +224,11 @@ def _log_missed(site, cron, state, missed, trigger):
     the previous run was going were skipped for that, the others missed."""
     started = getattr(state, "last_started", None)
     ended = state.last_run
-    during = [when for when in missed
-              if started is not None and ended is not None and started <= when <= ended]
+    during = [
+        when
+        for when in missed
+        if started is not None and ended is not None and started <= when <= ended
+    ]
     others = [when for when in missed if when not in during]
     logs = []
     if during:
@@ -265,26 +274,39 @@ def release_interrupted(site, cron, state, now=None):
     started_text = clock.to_iso(started)
     mapping = {u"instance": instance, u"started": started_text}
     if marker_trigger == "manual":
-        message = _(u"Interrupted: the worker ${instance} stopped during the run "
-                    u"started at ${started}; a manual run is not run again",
-                    mapping=mapping)
+        message = _(
+            u"Interrupted: the worker ${instance} stopped during the run "
+            u"started at ${started}; a manual run is not run again",
+            mapping=mapping,
+        )
     else:
-        message = _(u"Interrupted: the worker ${instance} stopped during the run "
-                    u"started at ${started}; it will be run again",
-                    mapping=mapping)
+        message = _(
+            u"Interrupted: the worker ${instance} stopped during the run "
+            u"started at ${started}; it will be run again",
+            mapping=mapping,
+        )
     logger.warning(
         "Cron %s (%s): the run started by %s at %s was lost with its worker",
-        cron.name, cron.uid, instance, started_text,
+        cron.name,
+        cron.uid,
+        instance,
+        started_text,
     )
-    _append_logs(site, cron, [Log(
-        date=now,
-        status=WARN,
-        messages=[_text(message)],
-        started=started,
-        trigger=marker_trigger,
-        instance=instance,
-        scheduled=scheduled,
-    )])
+    _append_logs(
+        site,
+        cron,
+        [
+            Log(
+                date=now,
+                status=WARN,
+                messages=[_text(message)],
+                started=started,
+                trigger=marker_trigger,
+                instance=instance,
+                scheduled=scheduled,
+            )
+        ],
+    )
     state.running = None
 
 
@@ -380,17 +402,31 @@ def _call_runner(site, cron, savepoint):
     try:
         previous_user = switch_user(site, cron.user)
     except UserNotFound:
-        return FAILURE, [_text(_(
-            u"Not run: user ${user} not found", mapping={u"user": cron.user}
-        ))], u""
+        return (
+            FAILURE,
+            [
+                _text(
+                    _(u"Not run: user ${user} not found", mapping={u"user": cron.user})
+                )
+            ],
+            u"",
+        )
     runner = None
     try:
         runner = queryMultiAdapter((site, cron), IJobRunner, name=cron.name)
         if runner is None:
-            return NOTRUN, [_text(_(
-                u"Not run: no job runner is registered under the name ${name}",
-                mapping={u"name": cron.name},
-            ))], u""
+            return (
+                NOTRUN,
+                [
+                    _text(
+                        _(
+                            u"Not run: no job runner is registered under the name ${name}",
+                            mapping={u"name": cron.name},
+                        )
+                    )
+                ],
+                u"",
+            )
         extra = _as_messages(runner.run())
         messages = list(getattr(runner, "messages", []) or []) + extra
         return (WARN if extra else OK), messages, u""
@@ -408,8 +444,16 @@ def _call_runner(site, cron, savepoint):
         setSecurityManager(previous_user)
 
 
-def run_claimed(site, cron_uid, scheduled, trigger, job_id=None, request=None,
-                outcome=None, notes=()):
+def run_claimed(
+    site,
+    cron_uid,
+    scheduled,
+    trigger,
+    job_id=None,
+    request=None,
+    outcome=None,
+    notes=(),
+):
     """Run the job runner and write its log, in the current transaction.
 
     Fires the started, finished (and failed) events; releases the running
@@ -546,29 +590,54 @@ class _RunWithRetries(object):
                 get_state(site, self.cron_uid, create=True).running = None
                 log = None
             else:
-                note = _text(_(
-                    u"Retried after a conflict (attempt ${attempt}): the log was "
-                    u"written again; the job ran once",
-                    mapping={u"attempt": self.attempt},
-                ))
-                log = record_run(site, cron, scheduled, trigger, self.job_id,
-                                 self.outcome, notes=[note])
+                note = _text(
+                    _(
+                        u"Retried after a conflict (attempt ${attempt}): the log was "
+                        u"written again; the job ran once",
+                        mapping={u"attempt": self.attempt},
+                    )
+                )
+                log = record_run(
+                    site,
+                    cron,
+                    scheduled,
+                    trigger,
+                    self.job_id,
+                    self.outcome,
+                    notes=[note],
+                )
         else:
             self.runs += 1
             if self.runs == 1:
-                log = run_claimed(site, self.cron_uid, scheduled, trigger,
-                                  self.job_id, request, outcome=self.outcome)
+                log = run_claimed(
+                    site,
+                    self.cron_uid,
+                    scheduled,
+                    trigger,
+                    self.job_id,
+                    request,
+                    outcome=self.outcome,
+                )
             else:
-                note = _text(_(
-                    u"Retried after a conflict (attempt ${attempt}): the job's own "
-                    u"database changes conflicted, so it ran again (${runs} runs); "
-                    u"its effects outside the database may have happened "
-                    u"${runs} times",
-                    mapping={u"attempt": self.attempt, u"runs": self.runs},
-                ))
-                log = run_claimed(site, self.cron_uid, scheduled, trigger,
-                                  self.job_id, request, outcome=self.outcome,
-                                  notes=[note])
+                note = _text(
+                    _(
+                        u"Retried after a conflict (attempt ${attempt}): the job's own "
+                        u"database changes conflicted, so it ran again (${runs} runs); "
+                        u"its effects outside the database may have happened "
+                        u"${runs} times",
+                        mapping={u"attempt": self.attempt, u"runs": self.runs},
+                    )
+                )
+                log = run_claimed(
+                    site,
+                    self.cron_uid,
+                    scheduled,
+                    trigger,
+                    self.job_id,
+                    request,
+                    outcome=self.outcome,
+                    notes=[note],
+                )
         return log
 
 
@@ -577,8 +646,9 @@ class _RunWithRetries(object):
 # ---------------------------------------------------------------------------
 
 
-def execute_job(db, site_path, cron_uid, scheduled_iso, trigger, job_id=None,
-                attempts=10):
+def execute_job(
+    db, site_path, cron_uid, scheduled_iso, trigger, job_id=None, attempts=10
+):
     """Run one job from plain data, with its own connection and transactions.
 
     The claim commits first (the running marker, or the NOTRUN logs); then
@@ -594,6 +664,7 @@ def execute_job(db, site_path, cron_uid, scheduled_iso, trigger, job_id=None,
         def work():
             site, request = open_site(connection.root()["Application"], site_path)
             return action(site, request)
+
         return work
 
     def claim(site, request):
@@ -602,7 +673,8 @@ def execute_job(db, site_path, cron_uid, scheduled_iso, trigger, job_id=None,
     try:
         try:
             claimed = retry_on_conflict(
-                in_site(claim), attempts,
+                in_site(claim),
+                attempts,
                 note=u"collective.cron: claim %s %s" % (cron_uid, scheduled_iso),
                 cleanup=close_site,
             )
@@ -611,7 +683,9 @@ def execute_job(db, site_path, cron_uid, scheduled_iso, trigger, job_id=None,
             return None
         if claimed["action"] == "skip":
             if claimed.get("reason") == "duplicate":
-                logger.info("Cron %s: occurrence %s ran already", cron_uid, scheduled_iso)
+                logger.info(
+                    "Cron %s: occurrence %s ran already", cron_uid, scheduled_iso
+                )
             return None
         if claimed["action"] == "run":
             attempt = _RunWithRetries(cron_uid, claimed, job_id)
@@ -622,15 +696,20 @@ def execute_job(db, site_path, cron_uid, scheduled_iso, trigger, job_id=None,
                     # Bookkeeping too: redone, never the runner, on a retry.
                     schedule_next(site, cron_uid)
                 return log
+
             note = u"collective.cron: run %s %s" % (cron_uid, scheduled_iso)
         elif trigger != "manual":
+
             def run(site, request):
                 schedule_next(site, cron_uid)
+
             note = u"collective.cron: schedule after %s %s" % (cron_uid, scheduled_iso)
         else:
             return None
         try:
-            return retry_on_conflict(in_site(run), attempts, note=note, cleanup=close_site)
+            return retry_on_conflict(
+                in_site(run), attempts, note=note, cleanup=close_site
+            )
         except TooManyConflicts:
             logger.error("Cron %s: gave up committing %s", cron_uid, scheduled_iso)
             return None

@@ -8,6 +8,7 @@ and where (``instance``).  ``dump()``/``load()`` give a JSON-compatible
 round trip; ``load()`` also reads the logs of 2.x through
 ``upgrades.legacy`` (naive local dates, integer statuses).
 """
+
 from collective.cron import clock
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
@@ -19,7 +20,6 @@ from zope.interface import implementer
 
 import datetime
 import json
-
 
 FAILURE = 0
 OK = 1

@@ -7,6 +7,7 @@ book (a persistent object in a site annotation) whose entries are small
 persistent records in an IOBTree: appending writes the new record, one
 bucket and the book's counters, whatever the number of crons or logs.
 """
+
 from BTrees.IOBTree import IOBTree
 from collective.cron.crontab import Log
 from collective.cron.interfaces import ILogStore
@@ -16,7 +17,6 @@ from Products.CMFCore.interfaces import ISiteRoot
 from zope.annotation.interfaces import IAnnotations
 from zope.component import adapter
 from zope.interface import implementer
-
 
 ANNOTATION_KEY = "collective.cron.logs"
 

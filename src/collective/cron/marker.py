@@ -19,6 +19,7 @@ The engine-specific part is an ``ICrontabQueueMarker`` (``sites()``,
 every engine is here: when to mark, and :func:`for_each_site`, the walk
 over the marked sites, each in its own transaction retried on conflicts.
 """
+
 from collective.cron import logger
 from collective.cron.jobrunner import close_site
 from collective.cron.jobrunner import open_site
@@ -79,7 +80,9 @@ def _in_site(db, path, action, label, attempts):
 
     try:
         return retry_on_conflict(
-            work, attempts, note=u"collective.cron: %s %s" % (label, path),
+            work,
+            attempts,
+            note=u"collective.cron: %s %s" % (label, path),
             cleanup=close_site,
         )
     finally:

@@ -12,6 +12,7 @@ Whatever a queue manager's ``state()`` shows goes to people (dashboard,
 REST): :func:`public_state` masks the secrets a queue address can carry (a
 Redis password), in the address and in error texts alike.
 """
+
 from collective.cron import config
 from collective.cron import logger
 from collective.cron.compat import as_text
@@ -25,7 +26,6 @@ from zope.component import queryUtility
 from zope.interface import implementer
 
 import re
-
 
 # A configured password quoted alone in a text is hidden from this length
 # on (a shorter one would turn ordinary words into stars).

@@ -10,6 +10,7 @@ see ``collective.cron.jobrunner``), and
 catches up occurrences that passed with nothing queued or running through
 one job, which logs them as missed.
 """
+
 from collective.cron import clock
 from collective.cron import logger
 from collective.cron import periodicity
@@ -56,8 +57,11 @@ def reconcile_site(site, queue=None, now=None):
             # Logs the interrupted attempt (WARN, the dead worker, when) and
             # releases the marker; the re-run is logged as usual.
             release_interrupted(site, cron, state, now)
-        jobs = [job for job in pending.get(cron.uid, [])
-                if job["trigger"] != "manual" and job["status"] != "finished"]
+        jobs = [
+            job
+            for job in pending.get(cron.uid, [])
+            if job["trigger"] != "manual" and job["status"] != "finished"
+        ]
         if jobs:
             continue
         if state is not None and state.handled is not None:

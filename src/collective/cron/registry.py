@@ -6,6 +6,7 @@ a 2.x site keeps its crons.  Logs are *not* written back here: they live in
 the log store, and 2.x logs found in a cron's JSON move there on the next
 save.
 """
+
 from collective.cron import logger
 from collective.cron.compat import binary_type
 from collective.cron.crontab import Cron
@@ -20,7 +21,6 @@ from zope.component import getUtility
 from zope.interface import implementer
 
 import json
-
 
 PREFIX = IRegistryCrontab.__identifier__
 ACTIVATED_RECORD = PREFIX + ".activated"

@@ -15,6 +15,7 @@ adapter on (site, cron) whose name is the cron's name::
 It stays importable from ``collective.cron.crontab``, where 2.x and the
 documentation put it.
 """
+
 from collective.cron import logger
 from collective.cron.compat import as_text
 from collective.cron.interfaces import ICron
@@ -25,7 +26,6 @@ from zope.component import adapter
 from zope.interface import implementer
 
 import abc
-
 
 # An abstract base written the same way on Python 2.7 and 3 (the class
 # statement's metaclass syntax differs between them).

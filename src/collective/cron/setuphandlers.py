@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """Install and uninstall handlers."""
+
 from collective.cron import logger
 from collective.cron.interfaces import IQueueManager
 from collective.cron.logstore import ANNOTATION_KEY
@@ -58,6 +59,7 @@ def remove_queued_jobs(site):
     except Exception as error:
         logger.error(
             "collective.cron: uninstall could not clear the job queue (%s: %s)",
-            error.__class__.__name__, mask_secrets(error),
+            error.__class__.__name__,
+            mask_secrets(error),
         )
     return removed

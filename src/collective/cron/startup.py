@@ -9,6 +9,7 @@ through the ``IJobEngine`` utility named after the configured engine.  A
 configuration that cannot work is logged once and the instance serves
 pages all the same.
 """
+
 from collective.cron import config
 from collective.cron import logger
 from collective.cron.interfaces import IJobEngine
@@ -16,7 +17,6 @@ from zope.component import adapter
 from zope.component import queryUtility
 from zope.processlifetime import IDatabaseOpenedWithRoot
 from zope.processlifetime import IProcessStarting
-
 
 _database = []
 

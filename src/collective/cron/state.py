@@ -20,6 +20,7 @@ Who writes what (so that saving the crontab never makes a run conflict):
   of another, and no value is ever written unchanged (:func:`set_changed`),
   because ZODB marks an object changed on any assignment.
 """
+
 from collective.cron import clock
 from collective.cron.interfaces import IQueueManager
 from collective.cron.utils import annotation_tree
@@ -28,7 +29,6 @@ from persistent import Persistent
 import datetime
 import os
 import socket
-
 
 STATE_KEY = "collective.cron.state"
 # How many ids of manual runs a cron remembers to refuse running one twice.

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """Subscribers that tie the models to the rest of the machinery."""
+
 from collective.cron.events import CrontabSynchronisationEvent
 from collective.cron.interfaces import IModifiedCrontabEvent
 from zope.component import adapter

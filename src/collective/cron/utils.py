@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 """Small helpers that several layers need, each written once."""
+
 from BTrees.OOBTree import OOBTree
 from collective.cron.compat import string_types
 from zope.annotation.interfaces import IAnnotations
-
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")

@@ -8,6 +8,7 @@ of the configured engine (huey, or zc.async's dispatcher) until SIGTERM or
 SIGINT, lets the jobs in flight finish, and exits.  Useful to keep jobs away from the processes that serve
 visitors, or on a machine of its own with a Redis queue and ZEO/RelStorage.
 """
+
 from __future__ import print_function
 
 import argparse
@@ -31,8 +32,10 @@ def parse_arguments(argv=None):
 def main(argv=None):
     arguments = parse_arguments(argv)
     if not os.path.isfile(arguments.zope_conf):
-        print("collective-cron-worker: no such file: %s" % arguments.zope_conf,
-              file=sys.stderr)
+        print(
+            "collective-cron-worker: no such file: %s" % arguments.zope_conf,
+            file=sys.stderr,
+        )
         return 2
     os.environ["COLLECTIVE_CRON_WORKER"] = "on"
     if arguments.threads:
@@ -50,8 +53,9 @@ def main(argv=None):
     # Opens the database and loads the configuration; the IProcessStarting
     # subscriber starts the worker and installs the signal handlers.
     configure_wsgi(arguments.zope_conf).prepare()
-    import Zope2
     from collective.cron.startup import job_engine
+
+    import Zope2
 
     # Read again: zope.conf's <product-config> is known now.
     settings = config.get_settings()

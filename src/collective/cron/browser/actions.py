@@ -7,6 +7,7 @@ each action defines; a POST without the token is refused (Forbidden), a
 GET never writes.  ``writes = False`` lets an action run on a read-only
 crontab (run now only reads it).
 """
+
 from collective.cron import _
 from collective.cron import health
 from collective.cron.browser import helpers
@@ -196,7 +197,11 @@ class RunNow(ActionPage):
 
     @property
     def page_title(self):
-        return _(u"title_run_now", default=u"Run ${name} now", mapping={u"name": self.cron.name})
+        return _(
+            u"title_run_now",
+            default=u"Run ${name} now",
+            mapping={u"name": self.cron.name},
+        )
 
     def perform(self):
         job, message, kind = run_cron_now(self.context, self.cron)

@@ -20,6 +20,7 @@ registered for this page, else (on the dashboard) a cron's uid, else a
 another one works on the same site, crontab and cron.  Every page checks
 the permission again when called, whatever led to it.
 """
+
 from AccessControl import Unauthorized
 from collective.cron import _
 from collective.cron import periodicity
@@ -34,7 +35,6 @@ from zope.component import queryMultiAdapter
 from zope.interface import implementer
 from zope.interface import Interface
 from zope.publisher.interfaces import IPublishTraverse
-
 
 VIEW_NAME = u"@@cron-settings"
 CRON_VIEW = u"view"
@@ -114,9 +114,7 @@ class DashboardPage(BrowserView):
 
     def check_permission(self):
         if not helpers.may_manage(self.context):
-            raise Unauthorized(
-                "You are not allowed to manage the crons of this site"
-            )
+            raise Unauthorized("You are not allowed to manage the crons of this site")
 
     def check_token(self):
         """Refuse a POST without plone.protect's authenticator (Forbidden)."""

@@ -4,6 +4,7 @@
 An ``ActionPage`` like the others (token, cancel, read-only): only
 "delete" asks for a confirmation, and a GET goes back to the list.
 """
+
 from collective.cron import _
 from collective.cron.browser.actions import ActionPage
 from collective.cron.browser.actions import run_cron_now
@@ -98,11 +99,15 @@ class BulkActions(ActionPage):
         mapping = {u"count": len(crons)}
         if active:
             message = _(
-                u"message_crons_on", default=u"Crons turned on: ${count}.", mapping=mapping
+                u"message_crons_on",
+                default=u"Crons turned on: ${count}.",
+                mapping=mapping,
             )
         else:
             message = _(
-                u"message_crons_off", default=u"Crons turned off: ${count}.", mapping=mapping
+                u"message_crons_off",
+                default=u"Crons turned off: ${count}.",
+                mapping=mapping,
             )
         return self.redirect(self.dashboard_url, message)
 

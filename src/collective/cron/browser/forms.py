@@ -11,6 +11,7 @@ expression that is wrong, the time zone one says "did you mean").  The
 the page shows them for the stored periodicity too.  Buttons check
 plone.protect's token (``enableCSRFProtection``).
 """
+
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import periodicity
@@ -38,7 +39,6 @@ from zope.component import getMultiAdapter
 from zope.interface import Invalid
 
 import json
-
 
 # ---------------------------------------------------------------------------
 # Forms
@@ -225,9 +225,11 @@ class CronForm(form.Form):
         expression = self.widget_value("periodicity")
         if not expression:
             return None
-        zone_name = self.widget_value("timezone") or (
-            self.crontab.default_timezone if self.crontab else u""
-        ) or periodicity.DEFAULT_TIMEZONE
+        zone_name = (
+            self.widget_value("timezone")
+            or (self.crontab.default_timezone if self.crontab else u"")
+            or periodicity.DEFAULT_TIMEZONE
+        )
         try:
             normal = periodicity.validate(expression)
             zone = periodicity.get_timezone(zone_name)

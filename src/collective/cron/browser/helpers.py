@@ -7,6 +7,7 @@ statuses and triggers are messages of the ``collective.cron`` domain.  The
 job system is only ever looked up (``queryAdapter``): without one the
 dashboard still works and says that crons will not run.
 """
+
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import periodicity
@@ -22,8 +23,6 @@ from zope.component import getSiteManager
 from zope.i18nmessageid import Message
 from zope.interface import implementedBy
 from zope.interface import providedBy
-
-
 
 STATUS_LABELS = {
     OK: _(u"status_ok", default=u"OK"),
@@ -59,6 +58,7 @@ MISSED_LABELS = {
     ),
     u"skip": _(u"missed_skip", default=u"Skip the missed occurrences"),
 }
+
 
 def translated(message):
     """A message as text in the user's language.
@@ -178,7 +178,9 @@ _RELATIVE = {
     (True, u"day", True): _(u"relative_in_day", default=u"in 1 day"),
     (True, u"day", False): _(u"relative_in_days", default=u"in ${count} days"),
     (False, u"minute", True): _(u"relative_minute_ago", default=u"1 minute ago"),
-    (False, u"minute", False): _(u"relative_minutes_ago", default=u"${count} minutes ago"),
+    (False, u"minute", False): _(
+        u"relative_minutes_ago", default=u"${count} minutes ago"
+    ),
     (False, u"hour", True): _(u"relative_hour_ago", default=u"1 hour ago"),
     (False, u"hour", False): _(u"relative_hours_ago", default=u"${count} hours ago"),
     (False, u"day", True): _(u"relative_day_ago", default=u"1 day ago"),
@@ -226,7 +228,9 @@ def format_period(seconds):
         if seconds >= size and seconds % size == 0:
             count = seconds // size
             return _counted(_PERIODS[(unit, count == 1)], count)
-    return _(u"period_seconds", default=u"${count} seconds", mapping={u"count": seconds})
+    return _(
+        u"period_seconds", default=u"${count} seconds", mapping={u"count": seconds}
+    )
 
 
 def format_age(seconds):

@@ -5,6 +5,7 @@ The checks are the model's and the builder's own (``periodicity.validate``,
 ``builder.check_user``...), called here only so that the form shows every
 error at once, in the user's language.
 """
+
 from collective.cron import _
 from collective.cron import periodicity
 from collective.cron.browser import helpers
@@ -31,7 +32,6 @@ from zope.schema.vocabulary import SimpleVocabulary
 
 import binascii
 import json
-
 
 # ---------------------------------------------------------------------------
 # Vocabularies and checks
@@ -75,7 +75,10 @@ def runner_names(context):
 
 
 missed_policies = SimpleVocabulary(
-    [SimpleTerm(policy, policy, helpers.MISSED_LABELS[policy]) for policy in MISSED_POLICIES]
+    [
+        SimpleTerm(policy, policy, helpers.MISSED_LABELS[policy])
+        for policy in MISSED_POLICIES
+    ]
 )
 
 
@@ -184,7 +187,8 @@ class ICronSchema(Interface):
     activated = schema.Bool(
         title=_(u"label_activated", default=u"Active"),
         description=_(
-            u"help_activated", default=u"An inactive cron keeps its settings but never runs."
+            u"help_activated",
+            default=u"An inactive cron keeps its settings but never runs.",
         ),
         required=False,
         default=True,
@@ -233,8 +237,7 @@ class ICronSchema(Interface):
         title=_(u"label_environ", default=u"Parameters"),
         description=_(
             u"help_environ",
-            default=u"A JSON object given to the job runner, such as "
-            u'{"days": 30}.',
+            default=u"A JSON object given to the job runner, such as " u'{"days": 30}.',
         ),
         required=False,
         default=u"{}",
@@ -258,8 +261,7 @@ class ICronSchema(Interface):
         title=_(u"label_missed", default=u"Missed runs"),
         description=_(
             u"help_missed",
-            default=u"What to do with the runs missed while no worker was "
-            u"running.",
+            default=u"What to do with the runs missed while no worker was " u"running.",
         ),
         vocabulary=missed_policies,
         required=True,

@@ -8,17 +8,18 @@ carries plone.protect's token.  Both use the functions of
 ``@crons/@import`` do): an import checks the whole file first and changes
 nothing when any part of it is wrong.
 """
+
 from collective.cron import _
 from collective.cron import clock
 from collective.cron.browser import helpers
 from collective.cron.browser.base import DashboardPage
+from collective.cron.builder import MAX_IMPORT_BYTES
 from collective.cron.compat import as_text
 from collective.cron.exportimport import CrontabImportError
 from collective.cron.exportimport import export_crontab
 from collective.cron.exportimport import import_crontab
 from collective.cron.exportimport import IMPORT_MODES
 from collective.cron.exportimport import plan_import
-from collective.cron.builder import MAX_IMPORT_BYTES
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 
 import json
@@ -115,7 +116,7 @@ class ImportCrontab(DashboardPage):
             return self.refuse_read_only(self.dashboard_url)
         try:
             body = self.uploaded()
-        except CrontabImportError as error:
+        except CrontabImportError:
             self.error = helpers.translated(
                 _(
                     u"error_import_too_large",

@@ -4,6 +4,7 @@
 They only read: the buttons on them post to the pages of ``actions.py``
 and ``forms.py``.
 """
+
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import health
@@ -25,7 +26,6 @@ from zope.interface import implementer
 
 import datetime
 import json
-
 
 LOGS_PAGE_SIZE = 20
 PREVIEW_COUNT = 5

@@ -25,6 +25,7 @@ the same way everywhere.  An import validates the whole file before it
 changes anything (``CrontabImportError`` names the cron and the field) and
 saves nothing when nothing changed.
 """
+
 from collective.cron.builder import build_cron  # noqa: F401 (moved to builder)
 from collective.cron.builder import check_types  # noqa: F401 (moved to builder)
 from collective.cron.builder import check_uid  # noqa: F401 (moved to builder)
@@ -34,8 +35,8 @@ from collective.cron.builder import TEXT_FIELDS  # noqa: F401 (moved to builder)
 from collective.cron.exportimport.jsonfile import CrontabImportError  # noqa: F401
 from collective.cron.exportimport.jsonfile import export_crontab  # noqa: F401
 from collective.cron.exportimport.jsonfile import import_crontab  # noqa: F401
-from collective.cron.exportimport.jsonfile import plan_import  # noqa: F401
 from collective.cron.exportimport.jsonfile import IMPORT_MODES  # noqa: F401
+from collective.cron.exportimport.jsonfile import plan_import  # noqa: F401
 from collective.cron.exportimport.jsonfile import read_crontab_data  # noqa: F401
 from collective.cron.exportimport.xmlfile import apply_crons_xml  # noqa: F401
 from collective.cron.exportimport.xmlfile import crons_xml  # noqa: F401

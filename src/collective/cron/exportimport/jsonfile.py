@@ -6,22 +6,22 @@ is invalid, ``CrontabImportError`` names it (position, uid, field) and the
 crontab is left as it was.  Logs are not part of an export and the logs of
 a file are ignored; the logs of a cron that stays are kept.
 """
+
 from collections import OrderedDict
 from collective.cron import logger
 from collective.cron.builder import build_cron
 from collective.cron.builder import check_depth
 from collective.cron.builder import check_run_as
 from collective.cron.builder import check_size
-from collective.cron.compat import as_text
 from collective.cron.builder import check_types
 from collective.cron.builder import current_user
+from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
 from collective.cron.compat import string_types
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import InvalidCron
 
 import json
-
 
 IMPORT_MODES = ("replace", "merge")
 
@@ -125,7 +125,9 @@ def plan_import(site, data, mode="merge", editor=False):
     crontab = Crontab.load(site)
     if editor is False:
         editor = current_user()
-    activated, crons = read_crontab_data(data, site=site, editor=editor, crontab=crontab)
+    activated, crons = read_crontab_data(
+        data, site=site, editor=editor, crontab=crontab
+    )
     plan = {"added": [], "updated": [], "removed": [], "unchanged": []}
     incoming = set(cron.uid for cron in crons)
     if mode == "replace":
@@ -165,7 +167,9 @@ def import_crontab(site, data, mode="merge", editor=False):
     crontab = Crontab.load(site)
     if editor is False:
         editor = current_user()
-    activated, crons = read_crontab_data(data, site=site, editor=editor, crontab=crontab)
+    activated, crons = read_crontab_data(
+        data, site=site, editor=editor, crontab=crontab
+    )
     result = {"added": [], "updated": [], "removed": [], "unchanged": []}
     before = list(crontab.crons)
     changed = False

@@ -7,18 +7,19 @@ element with ``remove="true"`` removes the cron.  ``activated`` on
 ``crontab`` sets the global switch; left out, the switch is not touched.
 Importing the same file again changes nothing and saves nothing.
 """
+
 from collections import OrderedDict
-from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.builder import build_cron
 from collective.cron.builder import check_run_as
-from collective.cron.builder import MAX_IMPORT_BYTES
 from collective.cron.builder import current_user
+from collective.cron.builder import MAX_IMPORT_BYTES
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
 from collective.cron.compat import string_types
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import InvalidCron
 from collective.cron.exportimport.jsonfile import CrontabImportError
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.utils import FALSE_WORDS
 from collective.cron.utils import TRUE_WORDS
 from lxml import etree
@@ -28,7 +29,6 @@ from zope.component.hooks import getSite
 from zope.component.hooks import setSite
 
 import json
-
 
 XML_FILENAME = "crons.xml"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -223,7 +223,9 @@ def crons_xml(site=None):
             etree.SubElement(element, "environ").text = json.dumps(
                 cron.environ, sort_keys=True, ensure_ascii=False
             )
-    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False, pretty_print=True)
+    body = etree.tostring(
+        root, encoding="UTF-8", xml_declaration=False, pretty_print=True
+    )
     return XML_DECLARATION + body
 
 

@@ -17,12 +17,12 @@ Run it from anywhere with an environment that has i18ndude::
 
 Then translate what is new (``msgstr ""``) and run it again to compile.
 """
+
 import ast
 import io
 import os
 import subprocess
 import sys
-
 
 DOMAIN = "collective.cron"
 LANGUAGES = ("fr", "de")
@@ -46,7 +46,9 @@ def dynamic_messages(path):
         args = node.args
         for position, arg in enumerate(args[:-1]):
             value = getattr(arg, "value", getattr(arg, "s", None))
-            default = getattr(args[position + 1], "value", getattr(args[position + 1], "s", None))
+            default = getattr(
+                args[position + 1], "value", getattr(args[position + 1], "s", None)
+            )
             if (
                 isinstance(value, str)
                 and value.startswith("periodicity_error")
@@ -70,7 +72,9 @@ def write_manual_pot():
         '"Domain: %s\\n"' % DOMAIN,
         "",
     ]
-    for msgid, (default, line) in sorted(dynamic_messages(os.path.join(PACKAGE, "periodicity", "validate.py")).items()):
+    for msgid, (default, line) in sorted(
+        dynamic_messages(os.path.join(PACKAGE, "periodicity", "validate.py")).items()
+    ):
         lines.append("#: ./periodicity/validate.py:%d" % line)
         lines.append("#. Default: %s" % quote(default))
         lines.append("msgid %s" % quote(msgid))
@@ -109,7 +113,8 @@ def main():
         ]
     )
     catalogs = [
-        os.path.join(HERE, language, "LC_MESSAGES", DOMAIN + ".po") for language in LANGUAGES
+        os.path.join(HERE, language, "LC_MESSAGES", DOMAIN + ".po")
+        for language in LANGUAGES
     ]
     subprocess.check_call([i18ndude(), "sync", "--pot", pot] + catalogs)
     for catalog in catalogs:

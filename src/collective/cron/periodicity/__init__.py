@@ -14,10 +14,7 @@ which hide the submodules of the same names: reach a submodule with
 ``from collective.cron.periodicity.describe import ...``.
 """
 
-from collective.cron.periodicity.validate import ALIASES  # noqa: F401
-from collective.cron.periodicity.validate import InvalidPeriodicity  # noqa: F401
-from collective.cron.periodicity.validate import InvalidTimezone  # noqa: F401
-from collective.cron.periodicity.validate import validate  # noqa: F401
+from collective.cron.periodicity.describe import describe  # noqa: F401
 from collective.cron.periodicity.occurrences import DEFAULT_TIMEZONE  # noqa: F401
 from collective.cron.periodicity.occurrences import get_timezone  # noqa: F401
 from collective.cron.periodicity.occurrences import next_occurrence  # noqa: F401
@@ -25,4 +22,7 @@ from collective.cron.periodicity.occurrences import next_occurrences  # noqa: F4
 from collective.cron.periodicity.occurrences import occurrences_between  # noqa: F401
 from collective.cron.periodicity.occurrences import period_seconds  # noqa: F401
 from collective.cron.periodicity.occurrences import site_timezone  # noqa: F401
-from collective.cron.periodicity.describe import describe  # noqa: F401
+from collective.cron.periodicity.validate import ALIASES  # noqa: F401
+from collective.cron.periodicity.validate import InvalidPeriodicity  # noqa: F401
+from collective.cron.periodicity.validate import InvalidTimezone  # noqa: F401
+from collective.cron.periodicity.validate import validate  # noqa: F401

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """Behaviour every job engine must show with a real worker (mixed into the
 test classes of each engine; not a test module itself)."""
+
 from collective.cron import crontab as models
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
@@ -12,11 +13,9 @@ from plone.app.testing import SITE_OWNER_NAME
 from zope.annotation.interfaces import IAnnotations
 from zope.component import getMultiAdapter
 
-
 import datetime
 import pytz
 import transaction
-
 
 # A periodicity that never comes due during a test: jobs are queued by hand.
 FAR = u"0 0 1 1 *"
@@ -50,8 +49,11 @@ class EngineTests(object):
         return cron
 
     def scheduled(self, cron):
-        return [job["scheduled"] for job in self.queue.jobs(cron.uid)
-                if job["trigger"] == "schedule"]
+        return [
+            job["scheduled"]
+            for job in self.queue.jobs(cron.uid)
+            if job["trigger"] == "schedule"
+        ]
 
     def job_ids(self, cron):
         return [job["id"] for job in self.queue.jobs(cron.uid)]
@@ -117,7 +119,9 @@ class EngineTests(object):
         self.queue_in(cron, 0)
         logs = wait_for(lambda: self.logs(cron.uid))
         self.assertEqual(logs[0].status, models.WARN)
-        self.assertEqual(logs[0].messages, [u"something to look at", u"and another thing"])
+        self.assertEqual(
+            logs[0].messages, [u"something to look at", u"and another thing"]
+        )
 
     def test_unknown_runner_logs_notrun(self):
         self.start_worker()
@@ -206,7 +210,9 @@ class EngineTests(object):
         self.assertEqual(self.queue.jobs(cron.uid), [])
         notify(ServerRestartEvent(self.portal))
         transaction.commit()
-        self.assertEqual([job["scheduled"] for job in self.queue.jobs(cron.uid)], [cron.next])
+        self.assertEqual(
+            [job["scheduled"] for job in self.queue.jobs(cron.uid)], [cron.next]
+        )
 
     def prepare_missed(self, periodicity, missed, handled):
         """The instance was down: the queue is empty and the last handled
@@ -228,11 +234,15 @@ class EngineTests(object):
 
     def test_missed_occurrences_run_once(self):
         now = utcnow()
-        latest = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
+        latest = now.replace(
+            minute=now.minute - now.minute % 10, second=0, microsecond=0
+        )
         cron = self.prepare_missed(
             u"*/10 * * * *", u"run_once", handled=latest - datetime.timedelta(hours=1)
         )
-        logs = wait_for(lambda: [log for log in self.logs(cron.uid) if log.status == models.OK])
+        logs = wait_for(
+            lambda: [log for log in self.logs(cron.uid) if log.status == models.OK]
+        )
         self.assertEqual(len(logs), 1)
         self.assertEqual(logs[0].trigger, u"catch-up")
         self.assertEqual(logs[0].scheduled, latest)
@@ -254,7 +264,8 @@ class EngineTests(object):
         now = utcnow()
         latest = (now - datetime.timedelta(minutes=40)).replace(second=0, microsecond=0)
         cron = self.prepare_missed(
-            u"%d * * * *" % latest.minute, u"skip",
+            u"%d * * * *" % latest.minute,
+            u"skip",
             handled=latest - datetime.timedelta(hours=3),
         )
         logs = wait_for(lambda: len(self.logs(cron.uid)) >= 3 and self.logs(cron.uid))
@@ -295,5 +306,3 @@ class EngineTests(object):
         logs = wait_for(lambda: len(self.logs(cron.uid)) > 2 and self.logs(cron.uid))
         self.assertEqual(logs[-1].status, models.NOTRUN)
         self.assertIn(u"still running", logs[-1].messages[0])
-
-

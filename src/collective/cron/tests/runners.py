@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """Job runners registered by testing.zcml."""
-from collective.cron.crontab import Runner
 
+from collective.cron.crontab import Runner
 
 RUNS = []
 

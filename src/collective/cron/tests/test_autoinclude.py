@@ -9,13 +9,13 @@ includes its add-ons through z3c.autoinclude (Plone 5.2, Python 2.7 and 3)
 or plone.autoinclude (Plone 6).  The add-on's profile, its control panel
 view and its job system adapter must all be there.
 """
+
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import unittest
-
 
 CHECK = """
 import sys
@@ -68,9 +68,7 @@ class TestEntryPoints(unittest.TestCase):
             "sys.argv = ['mkwsgiinstance', '-d', %r, '-u', 'admin:admin']; main()"
             % instance,
         )
-        output = self.python(
-            "-c", CHECK, os.path.join(instance, "etc", "zope.conf")
-        )
+        output = self.python("-c", CHECK, os.path.join(instance, "etc", "zope.conf"))
         self.assertIn("profile: collective.cron:default", output)
         self.assertIn("views: 1", output)
         self.assertIn("queue managers: 1", output)

@@ -7,15 +7,16 @@ by the builder, the JSON import and crons.xml alike (the dashboard's form
 and the REST API are tested in their own modules), and an unknown user must
 be refused with an error that names the field ``user``.
 """
+
 from collective.cron import exportimport
 from collective.cron.builder import build_cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import InvalidCron
 from collective.cron.exportimport import CrontabImportError
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
+from collective.cron.users import find_user
 from plone.app.testing import setRoles
 from plone.app.testing import TEST_USER_ID
-from collective.cron.users import find_user
 
 import unittest
 
@@ -54,7 +55,9 @@ class TestBuildCron(BuilderTestCase):
         self.assertEqual(cron.user, LOGIN)
 
     def test_id_is_accepted(self):
-        self.assertEqual(build_cron(self.values(user=USER_ID), site=self.portal).user, USER_ID)
+        self.assertEqual(
+            build_cron(self.values(user=USER_ID), site=self.portal).user, USER_ID
+        )
 
     def test_unknown_user_names_the_field(self):
         with self.assertRaises(InvalidCron) as raised:

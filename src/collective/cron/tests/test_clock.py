@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 """The clock: a frozen time for tests, ISO texts read with dateutil."""
+
 from collective.cron import clock
 
 import datetime
 import pytz
 import unittest
-
 
 UTC = pytz.utc
 

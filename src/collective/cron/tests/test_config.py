@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """The engine configuration, and a job system that cannot work."""
+
 from collective.cron import config
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
@@ -49,15 +50,23 @@ class TestQueueUrls(unittest.TestCase):
         self.assertEqual(config.parse_queue_url("redis://cache")[0], "redis")
 
     def test_malformed(self):
-        for url in ("sqlite:///", "redis://", "redis://host:port/0",
-                    "redis://host:6379/zero", "amqp://host", "", "/var/q.sqlite"):
+        for url in (
+            "sqlite:///",
+            "redis://",
+            "redis://host:port/0",
+            "redis://host:6379/zero",
+            "amqp://host",
+            "",
+            "/var/q.sqlite",
+        ):
             with self.assertRaises(config.ConfigurationError) as caught:
                 config.parse_queue_url(url)
             self.assertIn("collective.cron: queue", str(caught.exception))
 
     def test_password_never_shown(self):
         self.assertEqual(
-            config.public_queue("redis://:secret@host:6379/0"), "redis://:***@host:6379/0"
+            config.public_queue("redis://:secret@host:6379/0"),
+            "redis://:***@host:6379/0",
         )
         self.assertEqual(
             config.public_queue("redis://user:secret@host:6379/0"),
@@ -72,7 +81,9 @@ class TestQueueUrls(unittest.TestCase):
             return error
 
     def test_servers_run_workers_scripts_do_not(self):
-        self.assertTrue(config.looks_like_a_server(["/srv/bin/runwsgi", "etc/zope.ini"]))
+        self.assertTrue(
+            config.looks_like_a_server(["/srv/bin/runwsgi", "etc/zope.ini"])
+        )
         self.assertTrue(config.looks_like_a_server(["bin/instance", "fg"]))
         self.assertFalse(config.looks_like_a_server(["bin/instance", "run", "x.py"]))
         self.assertFalse(config.looks_like_a_server(["/srv/bin/zconsole", "run"]))
@@ -82,8 +93,9 @@ class TestQueueUrls(unittest.TestCase):
 class TestSettings(unittest.TestCase):
 
     def test_environment_overrides(self):
-        Environment().set(self, engine="huey", queue="redis://h:1/0", worker="on",
-                          threads="3")
+        Environment().set(
+            self, engine="huey", queue="redis://h:1/0", worker="on", threads="3"
+        )
         self.assertEqual(
             config.get_settings(),
             {"engine": "huey", "queue": "redis://h:1/0", "worker": True, "threads": 3},
@@ -136,7 +148,9 @@ class TestBrokenJobSystem(unittest.TestCase):
         crontab = Crontab.load(self.portal)
         crontab.save_cron(Cron(name=u"x", periodicity=u"@daily", uid=u"kept"))
         self.assertIn(u"kept", Crontab.load(self.portal).crons)
-        self.assertTrue(any("unknown engine" in message for message in self.errors.messages))
+        self.assertTrue(
+            any("unknown engine" in message for message in self.errors.messages)
+        )
 
     @unittest.skipUnless(huey_available(), "huey runs on Python 3")
     def test_unreachable_redis(self):

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """Cron: JSON round trips, validation of every field, 2.x crons, next run."""
+
 from collective.cron import clock
 from collective.cron.cron import Cron
 from collective.cron.cron import DEFAULT_LOGS_LIMIT
@@ -13,7 +14,6 @@ import datetime
 import json
 import pytz
 import unittest
-
 
 UTC = pytz.utc
 
@@ -48,8 +48,17 @@ class TestCron(unittest.TestCase):
             sorted(data),
             sorted(
                 [
-                    "uid", "name", "activated", "periodicity", "timezone", "user",
-                    "environ", "logs_limit", "description", "missed", "logs",
+                    "uid",
+                    "name",
+                    "activated",
+                    "periodicity",
+                    "timezone",
+                    "user",
+                    "environ",
+                    "logs_limit",
+                    "description",
+                    "missed",
+                    "logs",
                 ]
             ),
         )
@@ -98,7 +107,10 @@ class TestCron(unittest.TestCase):
             (dict(name=u"x", periodicity=u"@daily", environ=[1]), "environ"),
             (dict(name=u"x", periodicity=u"@daily", logs_limit=0), "logs_limit"),
             (dict(name=u"x", periodicity=u"@daily", logs_limit=u"many"), "logs_limit"),
-            (dict(name=u"x", periodicity=u"@daily", timezone=u"Mars/Olympus"), "timezone"),
+            (
+                dict(name=u"x", periodicity=u"@daily", timezone=u"Mars/Olympus"),
+                "timezone",
+            ),
             (dict(name=u"x", periodicity=u"@daily", missed=u"twice"), "missed"),
         ]
         for kwargs, field in cases:

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """Crontab: JSON round trips, adding and removing crons, the names it exports."""
+
 from collective.cron.cron import Cron
 from collective.cron.cron import InvalidCron
 from collective.cron.crontab import Crontab
@@ -22,8 +23,12 @@ class TestCrontab(unittest.TestCase):
         self.assertIs(again.crons[u"1"].crontab, again)
 
     def test_from_dump_validates_every_cron(self):
-        data = {"crons": [{"name": "a", "periodicity": "@daily"},
-                          {"name": "b", "periodicity": "every day"}]}
+        data = {
+            "crons": [
+                {"name": "a", "periodicity": "@daily"},
+                {"name": "b", "periodicity": "every day"},
+            ]
+        }
         with self.assertRaises(InvalidCron):
             Crontab.from_dump(data)
 

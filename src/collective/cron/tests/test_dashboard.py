@@ -4,6 +4,7 @@
 The other ``test_dashboard_*`` modules cover the forms, the cron's page and
 the translations; ``DashboardTestCase`` is their shared base.
 """
+
 from AccessControl import Unauthorized
 from collective.cron import clock
 from collective.cron.compat import binary_type
@@ -34,7 +35,6 @@ import datetime
 import pytz
 import transaction
 import unittest
-
 
 PASSWORD = "secret-Passw0rd"
 NOW = datetime.datetime(2025, 1, 15, 10, 0, 0, tzinfo=pytz.utc)
@@ -186,7 +186,9 @@ class DashboardTestCase(unittest.TestCase):
 
     # -- browsing ----------------------------------------------------------
 
-    def browser(self, user=SITE_OWNER_NAME, password=SITE_OWNER_PASSWORD, language=None):
+    def browser(
+        self, user=SITE_OWNER_NAME, password=SITE_OWNER_PASSWORD, language=None
+    ):
         browser = TextBrowser(self.app)
         browser.handleErrors = False
         if user:
@@ -271,7 +273,9 @@ class TestProtection(DashboardTestCase):
 
     def test_member_is_refused_everywhere(self):
         cron = self.add_cron()
-        self.assert_refused(self.human_browser(user="member", password=PASSWORD), cron.uid)
+        self.assert_refused(
+            self.human_browser(user="member", password=PASSWORD), cron.uid
+        )
         login(self.portal, "member")
         self.assert_views_refuse(cron.uid)
 
@@ -286,7 +290,9 @@ class TestProtection(DashboardTestCase):
     def test_configlet_in_site_setup(self):
         tool = self.portal.portal_controlpanel
         configlet = [
-            action for action in tool.listActions() if action.getId() == "collective.cron"
+            action
+            for action in tool.listActions()
+            if action.getId() == "collective.cron"
         ][0]
         self.assertEqual(configlet.appId, "collective.cron")
         self.assertEqual(configlet.category, "Products")
@@ -402,7 +408,9 @@ class TestEngineBox(DashboardTestCase):
             browser.open(self.url)
         contents = browser.contents
         self.assertIn(u"redis://cron:***@redis.example.org:6379/0", contents)
-        self.assertIn(u"The job queue cannot be reached: Error 111 connecting to", contents)
+        self.assertIn(
+            u"The job queue cannot be reached: Error 111 connecting to", contents
+        )
         self.assertNotIn(u"s3cr3t", contents)
 
     def test_silent_workers(self):
@@ -419,7 +427,9 @@ class TestEngineBox(DashboardTestCase):
         with job_system(fake_queue(state)):
             browser = self.browser()
             browser.open(self.url)
-            self.assertIn(u"No worker has shown any sign of life for 1 hour", browser.contents)
+            self.assertIn(
+                u"No worker has shown any sign of life for 1 hour", browser.contents
+            )
             self.assertIn(u"5 minutes", browser.contents)
             self.assertIn(u"this process runs jobs", browser.contents)
             # a worker that was alive a minute ago is fine
@@ -445,7 +455,9 @@ class TestCrontabSwitch(DashboardTestCase):
         browser.open(self.url)
         browser.getControl(u"Turn the crontab off").click()
         self.assertEqual(browser.url, self.url)
-        self.assertIn(u"The crontab is off: no cron runs until it is turned on.", browser.contents)
+        self.assertIn(
+            u"The crontab is off: no cron runs until it is turned on.", browser.contents
+        )
         self.assertFalse(self.crontab().activated)
         self.assertIn(u"not scheduled", browser.contents)
         browser.getControl(u"Turn the crontab on").click()
@@ -507,7 +519,9 @@ class TestBulkActions(DashboardTestCase):
         self.select(browser, "first", "third").getControl(u"Activate").click()
         self.assertIn(u"Crons turned on: 2.", browser.contents)
         crons = self.crontab().crons
-        self.assertEqual([cron.activated for cron in crons.values()], [True, False, True])
+        self.assertEqual(
+            [cron.activated for cron in crons.values()], [True, False, True]
+        )
 
     def test_delete_asks_first(self):
         self.add_log(u"first")
@@ -553,7 +567,9 @@ class TestBulkActions(DashboardTestCase):
 
     def test_get_changes_nothing(self):
         browser = self.browser()
-        browser.open(self.url + "/bulk?uids:list=first&form.button.delete=1&confirmed=1")
+        browser.open(
+            self.url + "/bulk?uids:list=first&form.button.delete=1&confirmed=1"
+        )
         self.assertEqual(browser.url, self.url)
         self.assertEqual(len(self.crontab().crons), 3)
 

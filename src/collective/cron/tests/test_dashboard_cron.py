@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """The page of one cron: settings, run now, switch, delete, logs, not found."""
+
 from collective.cron.crontab import FAILURE
 from collective.cron.crontab import NOTRUN
 from collective.cron.crontab import WARN
@@ -40,7 +41,7 @@ class TestCronPage(DashboardTestCase):
         self.assertIn(u"Skip the missed occurrences", contents)
         self.assertIn(u"System user (Manager role)", contents)
         # five next runs: Mondays 02:30 in New York (07:30 UTC in winter)
-        upcoming = contents[contents.index(u'class="cron-upcoming"'):]
+        upcoming = contents[contents.index(u'class="cron-upcoming"') :]
         upcoming = upcoming[: upcoming.index(u"</ol>")]
         self.assertEqual(upcoming.count(u"<li>"), 5)
         self.assertIn(u'datetime="2025-01-20T07:30:00+00:00"', upcoming)
@@ -80,10 +81,15 @@ class TestCronPage(DashboardTestCase):
         browser = self.browser()
         browser.open(self.url + "/" + cron.uid)
         contents = browser.contents
-        logs = contents[contents.index(u'id="logs"'):]
+        logs = contents[contents.index(u'id="logs"') :]
         order = [
             logs.index(text)
-            for text in (u"this runner fails on purpose", u"missed", u"something to look at", u"first run")
+            for text in (
+                u"this runner fails on purpose",
+                u"missed",
+                u"something to look at",
+                u"first run",
+            )
         ]
         self.assertEqual(order, sorted(order))
         for text in (
@@ -119,7 +125,11 @@ class TestCronPage(DashboardTestCase):
                 started=NOW + datetime.timedelta(minutes=number),
                 messages=[u"run #%02d" % number],
             )
-        self.add_log(cron.uid, started=NOW + datetime.timedelta(minutes=24), messages=[u"run #24"])
+        self.add_log(
+            cron.uid,
+            started=NOW + datetime.timedelta(minutes=24),
+            messages=[u"run #24"],
+        )
         browser = self.browser()
         browser.open(self.url + "/" + cron.uid)
         self.assertEqual(browser.contents.count(u'class="cron-log '), 20)
@@ -214,7 +224,10 @@ class TestCronPage(DashboardTestCase):
         self.assertIn(u"Turn collective.cron.test.ok off", browser.contents)
         self.assertTrue(self.crontab().crons[cron.uid].activated)
         with self.assertRaises(Forbidden):
-            browser.post(self.url + "/" + cron.uid + "/switch", "activated=0&form.button.confirm=1")
+            browser.post(
+                self.url + "/" + cron.uid + "/switch",
+                "activated=0&form.button.confirm=1",
+            )
         self.assertTrue(self.crontab().crons[cron.uid].activated)
 
     def test_delete(self):
@@ -270,16 +283,23 @@ class TestRunNow(DashboardTestCase):
             browser = self.browser()
             browser.open(self.url + "/" + cron.uid)
             browser.getControl(u"Run now").click()
-            self.assertIn(u"collective.cron.test.ok is queued to run now", browser.contents)
+            self.assertIn(
+                u"collective.cron.test.ok is queued to run now", browser.contents
+            )
             jobs = IQueueManager(self.portal).jobs(cron.uid)
-            self.assertEqual([job["trigger"] for job in jobs if job["trigger"] == "manual"], [u"manual"])
+            self.assertEqual(
+                [job["trigger"] for job in jobs if job["trigger"] == "manual"],
+                [u"manual"],
+            )
 
     def test_run_now_without_job_system(self):
         cron = self.add_cron()
         with job_system(None):
             browser = self.browser()
             browser.open(self.url + "/" + cron.uid)
-            self.assertIn(u"No job system is available: nothing is queued.", browser.contents)
+            self.assertIn(
+                u"No job system is available: nothing is queued.", browser.contents
+            )
             browser.getControl(u"Run now").click()
         self.assertIn(
             u"Cannot run collective.cron.test.ok now: no job system is available",
@@ -288,7 +308,9 @@ class TestRunNow(DashboardTestCase):
 
     def test_run_now_with_a_broken_job_system(self):
         cron = self.add_cron()
-        broken = fake_queue({"engine": "fake", "reachable": False, "error": "disk full"})
+        broken = fake_queue(
+            {"engine": "fake", "reachable": False, "error": "disk full"}
+        )
 
         def refuse(self, *args, **kwargs):
             raise IOError("disk full")
@@ -298,7 +320,9 @@ class TestRunNow(DashboardTestCase):
             browser = self.browser()
             browser.open(self.url + "/" + cron.uid)
             browser.getControl(u"Run now").click()
-        self.assertIn(u"Cannot run collective.cron.test.ok now: disk full", browser.contents)
+        self.assertIn(
+            u"Cannot run collective.cron.test.ok now: disk full", browser.contents
+        )
 
     def test_get_asks_first(self):
         cron = self.add_cron()
@@ -315,7 +339,9 @@ class TestRunNow(DashboardTestCase):
         with job_system(fake_queue({"engine": "fake", "reachable": True})):
             browser = self.browser()
             with self.assertRaises(Forbidden):
-                browser.post(self.url + "/" + cron.uid + "/run", "form.button.confirm=1")
+                browser.post(
+                    self.url + "/" + cron.uid + "/run", "form.button.confirm=1"
+                )
             self.assertEqual(IQueueManager(self.portal).jobs(cron.uid), [])
 
 

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """The dashboard's "Export (JSON)" and "Import (JSON)" pages."""
+
 from collective.cron.interfaces import ILogStore
 from collective.cron.tests.test_dashboard import DashboardTestCase
 from collective.cron.tests.test_dashboard import PASSWORD
@@ -33,9 +34,7 @@ class ExportImportTestCase(DashboardTestCase):
         return (
             crontab.activated,
             [cron.dump(include_logs=False) for cron in crontab.crons.values()],
-            dict(
-                (uid, ILogStore(self.portal).count(uid)) for uid in crontab.crons
-            ),
+            dict((uid, ILogStore(self.portal).count(uid)) for uid in crontab.crons),
         )
 
     def upload(self, payload, mode=None, browser=None):
@@ -278,4 +277,6 @@ class TestFrench(ExportImportTestCase):
         self.assertIn(u"Fusionner", browser.contents)
         browser.getControl(name="file").add_file(b"{", "application/json", "x.json")
         browser.getControl(u"Importer").click()
-        self.assertIn(u"Le fichier n'a pas été importé et rien n'a changé", browser.contents)
+        self.assertIn(
+            u"Le fichier n'a pas été importé et rien n'a changé", browser.contents
+        )

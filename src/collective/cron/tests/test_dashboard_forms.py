@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """The add and edit forms of the Cron Dashboard."""
+
 from collective.cron.interfaces import ILogStore
 from collective.cron.tests.test_dashboard import DashboardTestCase
 from collective.cron.tests.test_dashboard import PASSWORD
@@ -42,9 +43,7 @@ class FormTestCase(DashboardTestCase):
             if position > 0
         ]
         block = contents[start : min(ends)] if ends else contents[start:]
-        errors = re.findall(
-            r'class="(?:invalid-feedback|error)"[^>]*>([^<]*)<', block
-        )
+        errors = re.findall(r'class="(?:invalid-feedback|error)"[^>]*>([^<]*)<', block)
         return u" ".join(error.strip() for error in errors if error.strip())
 
 
@@ -52,7 +51,9 @@ class TestAddForm(FormTestCase):
 
     def test_add_a_cron(self):
         browser = self.open_add_form()
-        browser.getControl(name="form.widgets.name:list").value = [u"collective.cron.test.record"]
+        browser.getControl(name="form.widgets.name:list").value = [
+            u"collective.cron.test.record"
+        ]
         self.fill(
             browser,
             description=u"Tidy up",
@@ -82,9 +83,15 @@ class TestAddForm(FormTestCase):
     def test_defaults(self):
         browser = self.open_add_form()
         self.assertEqual(browser.getControl(name="form.widgets.environ").value, u"{}")
-        self.assertEqual(browser.getControl(name="form.widgets.logs_limit").value, u"20")
-        self.assertEqual(browser.getControl(name="form.widgets.missed:list").value, [u"run_once"])
-        self.assertTrue(browser.getControl(name="form.widgets.activated:list").controls[0].selected)
+        self.assertEqual(
+            browser.getControl(name="form.widgets.logs_limit").value, u"20"
+        )
+        self.assertEqual(
+            browser.getControl(name="form.widgets.missed:list").value, [u"run_once"]
+        )
+        self.assertTrue(
+            browser.getControl(name="form.widgets.activated:list").controls[0].selected
+        )
         self.fill(browser, periodicity=u"@daily", environ=u"")
         browser.getControl(u"Save").click()
         cron = list(self.crontab().crons.values())[0]
@@ -113,7 +120,7 @@ class TestAddForm(FormTestCase):
         browser.getControl(u"Preview").click()
         self.assertEqual(len(self.crontab().crons), 0)
         self.assertIn(u"nothing was saved yet", browser.contents)
-        preview = browser.contents[browser.contents.index(u'id="cron-preview"'):]
+        preview = browser.contents[browser.contents.index(u'id="cron-preview"') :]
         preview = preview[: preview.index(u"</section>")]
         # 03:00 in Paris is 02:00 UTC in winter: five days in a row
         for day in (16, 17, 18, 19, 20):
@@ -123,7 +130,9 @@ class TestAddForm(FormTestCase):
         self.assertIn(u"Europe/Paris", preview)
         self.assertIn(u"At 03:00", preview)
         # the form keeps what was typed
-        self.assertEqual(browser.getControl(name="form.widgets.periodicity").value, u"0 3 * * *")
+        self.assertEqual(
+            browser.getControl(name="form.widgets.periodicity").value, u"0 3 * * *"
+        )
 
     def test_invalid_periodicity_names_the_field(self):
         browser = self.open_add_form()
@@ -145,7 +154,9 @@ class TestAddForm(FormTestCase):
         browser = self.open_add_form()
         self.fill(browser, periodicity=u"@daily", environ=u'{"days": ')
         browser.getControl(u"Save").click()
-        self.assertIn(u"The parameters are not valid JSON", self.field_error(browser, u"environ"))
+        self.assertIn(
+            u"The parameters are not valid JSON", self.field_error(browser, u"environ")
+        )
         self.fill(browser, environ=u"[1, 2]")
         browser.getControl(u"Save").click()
         self.assertIn(u"must be a JSON object", self.field_error(browser, u"environ"))
@@ -172,7 +183,9 @@ class TestAddForm(FormTestCase):
         self.fill(browser, periodicity=u"@daily", user=u"jane@example.org")
         browser.getControl(u"Save").click()
         self.assertEqual(self.field_error(browser, u"user"), u"")
-        self.assertEqual(list(self.crontab().crons.values())[0].user, u"jane@example.org")
+        self.assertEqual(
+            list(self.crontab().crons.values())[0].user, u"jane@example.org"
+        )
 
     def test_unknown_timezone(self):
         browser = self.open_add_form()
@@ -241,12 +254,20 @@ class TestEditForm(FormTestCase):
         browser.getLink(id="cron-edit").click()
         self.assertEqual(browser.url, self.url + "/" + cron.uid + "/edit")
         # the form shows what is stored, and the next runs of it
-        self.assertEqual(browser.getControl(name="form.widgets.periodicity").value, u"*/5 * * * *")
-        self.assertEqual(browser.getControl(name="form.widgets.description").value, u"Before")
+        self.assertEqual(
+            browser.getControl(name="form.widgets.periodicity").value, u"*/5 * * * *"
+        )
+        self.assertEqual(
+            browser.getControl(name="form.widgets.description").value, u"Before"
+        )
         self.assertIn(u'"a": 1', browser.getControl(name="form.widgets.environ").value)
         self.assertIn(u'id="cron-preview"', browser.contents)
-        self.fill(browser, description=u"After", periodicity=u"@hourly", environ=u'{"b": 2}')
-        browser.getControl(name="form.widgets.activated:list").controls[0].selected = False
+        self.fill(
+            browser, description=u"After", periodicity=u"@hourly", environ=u'{"b": 2}'
+        )
+        browser.getControl(name="form.widgets.activated:list").controls[0].selected = (
+            False
+        )
         browser.getControl(u"Save").click()
         self.assertIn(u"Changes saved.", browser.contents)
         self.assertEqual(browser.url, self.url + "/" + cron.uid)
@@ -293,12 +314,19 @@ class TestEditForm(FormTestCase):
         # saving keeps it, with a warning
         browser.getControl(u"Save").click()
         self.assertIn(u"Changes saved.", browser.contents)
-        self.assertIn(u'No job runner is registered under the name "no.such.runner"', browser.contents)
+        self.assertIn(
+            u'No job runner is registered under the name "no.such.runner"',
+            browser.contents,
+        )
         # choosing a registered runner fixes it
         browser.getLink(id="cron-edit").click()
-        browser.getControl(name="form.widgets.name:list").value = [u"collective.cron.test.ok"]
+        browser.getControl(name="form.widgets.name:list").value = [
+            u"collective.cron.test.ok"
+        ]
         browser.getControl(u"Save").click()
-        self.assertEqual(self.crontab().crons[cron.uid].name, u"collective.cron.test.ok")
+        self.assertEqual(
+            self.crontab().crons[cron.uid].name, u"collective.cron.test.ok"
+        )
         self.assertNotIn(u"No job runner is registered", browser.contents)
 
     def test_cancel(self):

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """The dashboard in French and German, and the completeness of the catalogs."""
+
 from collective.cron.compat import binary_type
 from collective.cron.compat import PY2
 from collective.cron.compat import text_type
@@ -11,7 +12,6 @@ import io
 import os
 import re
 import unittest
-
 
 PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOCALES = os.path.join(PACKAGE, "locales")
@@ -82,7 +82,9 @@ class TestCatalogs(unittest.TestCase):
     def test_every_message_is_in_the_template(self):
         template = read_catalog(os.path.join(LOCALES, "collective.cron.pot"))
         missing = sorted(
-            msgid for msgid in source_messages() if msgid.replace(u'"', u'\\"') not in template
+            msgid
+            for msgid in source_messages()
+            if msgid.replace(u'"', u'\\"') not in template
         )
         self.assertEqual(
             missing, [], "run src/collective/cron/locales/update.py and translate"

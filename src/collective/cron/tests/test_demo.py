@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 """The demo profile adds three crons whose runners give OK, WARN, FAILURE."""
-from collective.cron import crontab as models
-from collective.cron.crontab import Crontab
+
 from collective.cron import clock
+from collective.cron import crontab as models
 from collective.cron import jobrunner
+from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ILogStore
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from plone.app.testing import applyProfile
@@ -30,7 +31,9 @@ class TestDemo(unittest.TestCase):
                 u"collective.cron.demo.statistics",
             ],
         )
-        self.assertTrue(all(cron.has_runner(self.portal) for cron in crontab.crons.values()))
+        self.assertTrue(
+            all(cron.has_runner(self.portal) for cron in crontab.crons.values())
+        )
 
     def test_applying_twice_keeps_three(self):
         applyProfile(self.portal, "collective.cron:demo")

@@ -3,7 +3,6 @@
 
 from collective.cron import crontab as models
 from collective.cron import exportimport
-from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.compat import as_text
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
@@ -11,10 +10,11 @@ from collective.cron.crontab import Log
 from collective.cron.exportimport import CrontabImportError
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IModifiedCrontabEvent
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
+from plone.app.testing import applyProfile
 from plone.app.testing import setRoles
 from plone.app.testing import TEST_USER_ID
-from plone.app.testing import applyProfile
 from plone.registry.interfaces import IRegistry
 from zope.component import getGlobalSiteManager
 from zope.component import getUtility
@@ -99,7 +99,9 @@ class TestProfile(ExportImportTestCase):
         self.assertEqual(nightly.timezone, u"Europe/Paris")
         self.assertEqual(nightly.logs_limit, 10)
         self.assertTrue(nightly.activated)
-        self.assertEqual(nightly.environ, {u"days": 30, u"folders": [u"news", u"events"]})
+        self.assertEqual(
+            nightly.environ, {u"days": 30, u"folders": [u"news", u"events"]}
+        )
         self.assertEqual(nightly.description, u"Records what it was given, every night")
         quarterly = crontab.crons[QUARTERLY]
         self.assertFalse(quarterly.activated)
@@ -285,7 +287,9 @@ class TestJson(ExportImportTestCase):
             crons[0],
         ]
         data[u"activated"] = False
-        result = exportimport.import_crontab(self.portal, data, mode=u"replace")  # no longer the default
+        result = exportimport.import_crontab(
+            self.portal, data, mode=u"replace"
+        )  # no longer the default
         self.assertEqual(result[u"added"], [u"d"])
         self.assertEqual(result[u"updated"], [u"c"])
         self.assertEqual(result[u"removed"], [u"b"])
@@ -304,7 +308,9 @@ class TestJson(ExportImportTestCase):
     def test_reordering_alone_is_a_change(self):
         data = exportimport.export_crontab(self.portal)
         data[u"crons"].reverse()
-        result = exportimport.import_crontab(self.portal, data, mode=u"replace")  # no longer the default
+        result = exportimport.import_crontab(
+            self.portal, data, mode=u"replace"
+        )  # no longer the default
         self.assertTrue(result[u"saved"])
         self.assertEqual(list(Crontab.load(self.portal).crons), [u"c", u"b", u"a"])
 
@@ -339,7 +345,10 @@ class TestJson(ExportImportTestCase):
         error = self.assertRefused(
             {
                 u"activated": False,
-                u"crons": [good, {u"uid": u"e", u"name": u"n", u"periodicity": u"@often"}],
+                u"crons": [
+                    good,
+                    {u"uid": u"e", u"name": u"n", u"periodicity": u"@often"},
+                ],
             },
             field=u"periodicity",
             position=2,
@@ -350,7 +359,12 @@ class TestJson(ExportImportTestCase):
             {
                 u"crons": [
                     good,
-                    {u"uid": u"e", u"name": u"n", u"periodicity": u"@daily", u"environ": u"{"},
+                    {
+                        u"uid": u"e",
+                        u"name": u"n",
+                        u"periodicity": u"@daily",
+                        u"environ": u"{",
+                    },
                 ]
             },
             field=u"environ",
@@ -358,7 +372,9 @@ class TestJson(ExportImportTestCase):
         )
         self.assertRefused({u"crons": [good, good]}, field=u"uid", position=2)
         self.assertRefused(
-            {u"crons": [{u"name": u"n", u"periodicity": u"@daily"}]}, field=u"uid", position=1
+            {u"crons": [{u"name": u"n", u"periodicity": u"@daily"}]},
+            field=u"uid",
+            position=1,
         )
         self.assertRefused(
             {u"crons": [dict(good, user=u"ghost")]}, field=u"user", position=1

@@ -5,6 +5,7 @@ The engine box and ``GET @crons`` show ``engine_state`` (see test_dashboard
 and test_restapi_crons, each with a queue URL holding a password); here the
 masking rule itself and the reasons of ``run_now``.
 """
+
 from collective.cron import health
 from collective.cron.crontab import Cron
 from collective.cron.interfaces import ICron
@@ -28,7 +29,9 @@ class TestMaskSecrets(unittest.TestCase):
         )
 
     def test_password_without_user(self):
-        self.assertEqual(health.mask_secrets(u"redis://:pw@host/0"), u"redis://:***@host/0")
+        self.assertEqual(
+            health.mask_secrets(u"redis://:pw@host/0"), u"redis://:***@host/0"
+        )
 
     def test_password_parameter(self):
         self.assertEqual(
@@ -50,7 +53,8 @@ class TestMaskSecrets(unittest.TestCase):
 
     def test_nothing_to_hide(self):
         self.assertEqual(
-            health.mask_secrets(u"sqlite:///var/cron.sqlite"), u"sqlite:///var/cron.sqlite"
+            health.mask_secrets(u"sqlite:///var/cron.sqlite"),
+            u"sqlite:///var/cron.sqlite",
         )
         self.assertIsNone(health.mask_secrets(None))
 
@@ -74,7 +78,11 @@ class FakeQueue(object):
         self.site = site
 
     def state(self):
-        return {"engine": "fake", "reachable": False, "error": "stopped at redis://u:pw@h/0"}
+        return {
+            "engine": "fake",
+            "reachable": False,
+            "error": "stopped at redis://u:pw@h/0",
+        }
 
 
 class TestRunNow(unittest.TestCase):

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """The huey engine with a real worker: SQLite and a real redis-server."""
+
 from collective.cron.compat import PY2
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
 from collective.cron.testing import COLLECTIVE_CRON_HUEY_REDIS_FUNCTIONAL_TESTING
@@ -49,10 +50,13 @@ class TestTaskName(unittest.TestCase):
         folder = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, folder)
         huey = engine.make_huey("sqlite:///" + os.path.join(folder, "q.sqlite"))
-        task = huey.collective_cron_task.s("/plone", "uid", "2031-01-01T00:00:00+00:00",
-                                           "manual", "cc-1")
+        task = huey.collective_cron_task.s(
+            "/plone", "uid", "2031-01-01T00:00:00+00:00", "manual", "cc-1"
+        )
         message = huey._registry.create_message(task)
-        self.assertEqual(message.name, "collective.cron.engines.huey.collective.cron.job")
+        self.assertEqual(
+            message.name, "collective.cron.engines.huey.collective.cron.job"
+        )
         self.assertIs(huey._registry.string_to_task(message.name), type(task))
 
 

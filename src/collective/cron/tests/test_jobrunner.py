@@ -6,6 +6,7 @@ Each test calls the jobrunner's functions directly on the layer's real ZODB
 ``execute_job`` does both in its own transactions.  The cron runs every five
 minutes in UTC from a frozen 10:00, so its occurrences are 10:05, 10:10 …
 """
+
 from collective.cron import clock
 from collective.cron import crontab as models
 from collective.cron import jobrunner
@@ -28,7 +29,6 @@ import datetime
 import pytz
 import transaction
 import unittest
-
 
 # Far ahead of the real time, so that markers written "now" are newer than
 # the process (PROCESS_STARTED) whatever the day the tests run.
@@ -82,11 +82,18 @@ class JobRunnerTestCase(unittest.TestCase):
     def register_runner(self, factory, name):
         registry = getGlobalSiteManager()
         registry.registerAdapter(factory, (Interface, Interface), IJobRunner, name)
-        self.addCleanup(registry.unregisterAdapter, factory,
-                        (Interface, Interface), IJobRunner, name)
+        self.addCleanup(
+            registry.unregisterAdapter,
+            factory,
+            (Interface, Interface),
+            IJobRunner,
+            name,
+        )
 
     def claim(self, cron, scheduled, trigger=u"schedule", job_id=None):
-        return jobrunner.claim_occurrence(self.portal, cron.uid, scheduled, trigger, job_id)
+        return jobrunner.claim_occurrence(
+            self.portal, cron.uid, scheduled, trigger, job_id
+        )
 
     def run_claimed(self, cron, claimed, job_id=None):
         return jobrunner.run_claimed(
@@ -132,8 +139,9 @@ class TestExactlyOnce(JobRunnerTestCase):
         clock.advance(minutes=5)
         self.run_claimed(cron, self.claim(cron, at(5)))
         clock.advance(seconds=20)
-        self.assertEqual(self.claim(cron, at(5)),
-                         {"action": "skip", "reason": "duplicate"})
+        self.assertEqual(
+            self.claim(cron, at(5)), {"action": "skip", "reason": "duplicate"}
+        )
         self.assertEqual(len(self.runs()), 1)
         self.assertEqual(len(self.logs(cron)), 1)
 
@@ -141,15 +149,19 @@ class TestExactlyOnce(JobRunnerTestCase):
         cron = self.add_cron()
         clock.advance(minutes=5)
         self.assertEqual(self.claim(cron, at(5), job_id=u"job-1")["action"], "run")
-        self.assertEqual(self.claim(cron, at(5), job_id=u"job-1"),
-                         {"action": "skip", "reason": "duplicate"})
+        self.assertEqual(
+            self.claim(cron, at(5), job_id=u"job-1"),
+            {"action": "skip", "reason": "duplicate"},
+        )
 
     def test_a_gone_or_inactive_cron_is_dropped(self):
         cron = self.add_cron(activated=False)
         clock.advance(minutes=5)
         self.assertEqual(self.claim(cron, at(5)), {"action": "skip", "reason": "off"})
-        self.assertEqual(self.claim(Cron(name=u"x", periodicity=EVERY_5), at(5)),
-                         {"action": "skip", "reason": "gone"})
+        self.assertEqual(
+            self.claim(Cron(name=u"x", periodicity=EVERY_5), at(5)),
+            {"action": "skip", "reason": "gone"},
+        )
 
     def test_manual_runs_are_remembered_and_leave_the_schedule(self):
         cron = self.add_cron()
@@ -161,8 +173,10 @@ class TestExactlyOnce(JobRunnerTestCase):
         state = get_state(self.portal, cron.uid)
         self.assertEqual(state.handled, START)
         self.assertEqual(state.manual, (u"manual-1",))
-        self.assertEqual(self.claim(cron, clock.now(), u"manual", u"manual-1"),
-                         {"action": "skip", "reason": "duplicate"})
+        self.assertEqual(
+            self.claim(cron, clock.now(), u"manual", u"manual-1"),
+            {"action": "skip", "reason": "duplicate"},
+        )
 
 
 class TestOverlap(JobRunnerTestCase):
@@ -182,8 +196,9 @@ class TestOverlap(JobRunnerTestCase):
         self.run_claimed(cron, first)
         state = get_state(self.portal, cron.uid)
         self.assertEqual(state.handled, at(10))
-        self.assertEqual([entry.status for entry in self.logs(cron)],
-                         [models.NOTRUN, models.OK])
+        self.assertEqual(
+            [entry.status for entry in self.logs(cron)], [models.NOTRUN, models.OK]
+        )
         self.assertEqual(len(self.runs()), 1)
 
     def test_a_marker_older_than_this_process_is_taken_over(self):
@@ -256,8 +271,9 @@ class TestMissedRuns(JobRunnerTestCase):
         cron = self.add_cron(missed=u"skip")
         clock.advance(minutes=23)  # 10:20 is 3 minutes late: more than half a period
         self.assertEqual(self.claim(cron, at(5))["action"], "logged")
-        self.assertEqual([log.scheduled for log in self.logs(cron)],
-                         [at(5), at(10), at(15), at(20)])
+        self.assertEqual(
+            [log.scheduled for log in self.logs(cron)], [at(5), at(10), at(15), at(20)]
+        )
         self.assertEqual(self.runs(), [])
         self.assertEqual(get_state(self.portal, cron.uid).handled, at(20))
 
@@ -339,14 +355,21 @@ class TestExecuteJob(unittest.TestCase):
         self.path = u"/".join(self.portal.getPhysicalPath())
         clock.freeze(START)
         self.addCleanup(clock.reset)
-        self.cron = Cron(name=u"collective.cron.test.record", periodicity=EVERY_5,
-                         timezone=u"UTC")
+        self.cron = Cron(
+            name=u"collective.cron.test.record", periodicity=EVERY_5, timezone=u"UTC"
+        )
         Crontab.load(self.portal).save_cron(self.cron)
         transaction.commit()
 
     def execute(self, scheduled, trigger=u"schedule", job_id=u"job-1"):
-        log = jobrunner.execute_job(self.layer["zodbDB"], self.path, self.cron.uid,
-                                    clock.to_iso(scheduled), trigger, job_id)
+        log = jobrunner.execute_job(
+            self.layer["zodbDB"],
+            self.path,
+            self.cron.uid,
+            clock.to_iso(scheduled),
+            trigger,
+            job_id,
+        )
         transaction.begin()  # see what the job committed
         return log
 

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """The readers of collective.cron 2.x data: integer statuses, naive local dates."""
+
 from collective.cron.upgrades import legacy
 
 import datetime
@@ -7,7 +8,6 @@ import os
 import pytz
 import time
 import unittest
-
 
 UTC = pytz.utc
 

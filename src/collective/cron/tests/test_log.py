@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """Log: JSON round trips, statuses, messages and the logs of 2.x."""
+
 from collective.cron.cron import InvalidCron
 from collective.cron.log import FAILURE
 from collective.cron.log import Log
@@ -15,7 +16,6 @@ import os
 import pytz
 import time
 import unittest
-
 
 UTC = pytz.utc
 
@@ -41,9 +41,7 @@ class TestLog(unittest.TestCase):
         self.assertEqual(Log.load(json.dumps(data)).messages, [u"caf\xe9", u"two"])
 
     def test_statuses(self):
-        self.assertEqual(
-            (FAILURE, OK, WARN, NOTRUN), (0, 1, 2, 3)
-        )
+        self.assertEqual((FAILURE, OK, WARN, NOTRUN), (0, 1, 2, 3))
         for given, expected in [(0, 0), ("1", 1), ("warn", 2), ("NOTRUN", 3)]:
             self.assertEqual(Log(status=given).status, expected)
 
@@ -79,7 +77,9 @@ class TestLog(unittest.TestCase):
     def test_messages_normalised(self):
         self.assertEqual(Log(status=1, messages=u"one").messages, [u"one"])
         self.assertEqual(Log(status=1, messages=None).messages, [])
-        self.assertEqual(Log(status=1, messages=[b"bytes", 3]).messages, [u"bytes", u"3"])
+        self.assertEqual(
+            Log(status=1, messages=[b"bytes", 3]).messages, [u"bytes", u"3"]
+        )
 
     def test_unreadable_date(self):
         with self.assertRaises(InvalidCron) as caught:

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """The log store keeps a bounded history per cron, written in O(1)."""
+
 from collective.cron import crontab as models
 from collective.cron.crontab import Log
 from collective.cron.interfaces import ILogStore

@@ -6,6 +6,7 @@ Python 3, zc.async on Python 2.7) through ``IQueueManager``; jobs of queues
 outside the ZODB appear once the transaction commits, so this is a
 committing (functional) layer.
 """
+
 from collective.cron import clock
 from collective.cron.cronmanager import CronManager
 from collective.cron.crontab import Cron
@@ -30,7 +31,6 @@ import os
 import transaction
 import unittest
 
-
 FAR = u"0 0 1 1 *"
 
 
@@ -50,13 +50,18 @@ class TestManagers(unittest.TestCase):
         return crontab
 
     def jobs(self, cron, trigger=None):
-        return [job for job in self.queue.jobs(cron.uid)
-                if trigger is None or job["trigger"] == trigger]
+        return [
+            job
+            for job in self.queue.jobs(cron.uid)
+            if trigger is None or job["trigger"] == trigger
+        ]
 
     def test_adapters_are_the_core_managers(self):
         cron = Cron(name=u"collective.cron.test.ok", periodicity=FAR)
         crontab = Crontab.load(self.portal)
-        self.assertIsInstance(getMultiAdapter((self.portal, cron), ICronManager), CronManager)
+        self.assertIsInstance(
+            getMultiAdapter((self.portal, cron), ICronManager), CronManager
+        )
         self.assertEqual(
             type(getMultiAdapter((self.portal, crontab), ICrontabManager)).__name__,
             "CrontabManager",
@@ -105,8 +110,9 @@ class TestManagers(unittest.TestCase):
         [manual] = self.jobs(cron, u"manual")
         self.assertEqual(manual["id"], job_id)
         self.assertGreaterEqual(manual["when"], before.replace(microsecond=0))
-        self.assertEqual([job["scheduled"] for job in self.jobs(cron, u"schedule")],
-                         [cron.next])
+        self.assertEqual(
+            [job["scheduled"] for job in self.jobs(cron, u"schedule")], [cron.next]
+        )
 
     def test_register_job_with_force_replaces_the_queued_job(self):
         cron = Cron(name=u"collective.cron.test.ok", periodicity=FAR)
@@ -128,8 +134,9 @@ class TestQueueLookup(unittest.TestCase):
     def without_job_system(self):
         registry = getGlobalSiteManager()
         registry.unregisterAdapter(queue_manager, (ISiteRoot,), IQueueManager)
-        self.addCleanup(registry.registerAdapter, queue_manager, (ISiteRoot,),
-                        IQueueManager)
+        self.addCleanup(
+            registry.registerAdapter, queue_manager, (ISiteRoot,), IQueueManager
+        )
 
     def with_environment(self, **values):
         for name, value in values.items():
@@ -162,8 +169,9 @@ class TestQueueLookup(unittest.TestCase):
 
     def test_the_state_of_an_unavailable_queue_hides_a_password(self):
         # an address whose host is missing: the error quotes the address
-        self.with_environment(COLLECTIVE_CRON_ENGINE="huey",
-                              COLLECTIVE_CRON_QUEUE="redis://:s3cret@/0")
+        self.with_environment(
+            COLLECTIVE_CRON_ENGINE="huey", COLLECTIVE_CRON_QUEUE="redis://:s3cret@/0"
+        )
         state = queue_for(self.portal).state()
         self.assertIn(u"redis://:***@/0", state["error"])
         self.assertNotIn(u"s3cret", u"%s" % (state,))
@@ -172,26 +180,41 @@ class TestQueueLookup(unittest.TestCase):
 class TestMaskSecrets(unittest.TestCase):
 
     def test_passwords_in_addresses_and_texts(self):
-        self.assertEqual(mask_secrets(u"redis://:pw@host:6379/0"), u"redis://:***@host:6379/0")
-        self.assertEqual(mask_secrets(u"redis://user:pw@host/0"), u"redis://user:***@host/0")
+        self.assertEqual(
+            mask_secrets(u"redis://:pw@host:6379/0"), u"redis://:***@host:6379/0"
+        )
+        self.assertEqual(
+            mask_secrets(u"redis://user:pw@host/0"), u"redis://user:***@host/0"
+        )
         self.assertEqual(mask_secrets(u"redis://pw@host/0"), u"redis://***@host/0")
         self.assertEqual(
             mask_secrets(u"Error connecting to rediss://:p@ss@h:1/2: refused"),
             u"Error connecting to rediss://:***@h:1/2: refused",
         )
-        self.assertEqual(mask_secrets(u"redis://host/0?password=pw&x=1"),
-                         u"redis://host/0?password=***&x=1")
+        self.assertEqual(
+            mask_secrets(u"redis://host/0?password=pw&x=1"),
+            u"redis://host/0?password=***&x=1",
+        )
         self.assertEqual(mask_secrets(b"redis://:pw@h/0"), u"redis://:***@h/0")
         self.assertIsNone(mask_secrets(None))
 
     def test_addresses_without_secret_stay(self):
-        for text in (u"sqlite:////var/queue.sqlite", u"redis://localhost:6379/0",
-                     u"mail me at someone@example.org"):
+        for text in (
+            u"sqlite:////var/queue.sqlite",
+            u"redis://localhost:6379/0",
+            u"mail me at someone@example.org",
+        ):
             self.assertEqual(mask_secrets(text), text)
 
     def test_public_state_masks_queue_and_error(self):
-        state = public_state({"engine": "huey", "queue": "redis://:pw@h/0",
-                              "error": "cannot reach redis://:pw@h/0", "heartbeat": None})
+        state = public_state(
+            {
+                "engine": "huey",
+                "queue": "redis://:pw@h/0",
+                "error": "cannot reach redis://:pw@h/0",
+                "heartbeat": None,
+            }
+        )
         self.assertEqual(state["queue"], u"redis://:***@h/0")
         self.assertEqual(state["error"], u"cannot reach redis://:***@h/0")
         self.assertEqual(state["engine"], "huey")

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """The walk of every worker over the marked sites (``marker.for_each_site``)."""
+
 from AccessControl.SpecialUsers import system
 from collective.cron.marker import for_each_site
 from collective.cron.marker import site_path
@@ -9,7 +10,6 @@ from zope.component.hooks import getSite
 
 import transaction
 import unittest
-
 
 KEY = "collective.cron.test.visits"
 
@@ -26,13 +26,20 @@ class TestForEachSite(unittest.TestCase):
     def visit(self, site):
         from AccessControl import getSecurityManager
 
-        self.seen.append((getSite() is not None, getSecurityManager().getUser().getUserName()))
+        self.seen.append(
+            (getSite() is not None, getSecurityManager().getUser().getUserName())
+        )
         IAnnotations(site)[KEY] = IAnnotations(site).get(KEY, 0) + 1
 
     def test_each_site_is_done_in_a_committed_transaction_as_the_system_user(self):
         self.seen, gone = [], []
-        done = for_each_site(self.layer["zodbDB"], [self.path, u"/no-such-site"],
-                             self.visit, u"visit", on_gone=gone.append)
+        done = for_each_site(
+            self.layer["zodbDB"],
+            [self.path, u"/no-such-site"],
+            self.visit,
+            u"visit",
+            on_gone=gone.append,
+        )
         self.assertEqual(done, [self.path])
         self.assertEqual(gone, [u"/no-such-site"])
         self.assertEqual(self.seen, [(True, system.getUserName())])

@@ -17,7 +17,6 @@ import datetime
 import pytz
 import unittest
 
-
 UTC = pytz.utc
 DAY = datetime.timedelta(days=1)
 PARIS = "Europe/Paris"

@@ -15,7 +15,6 @@ import datetime
 import pytz
 import unittest
 
-
 UTC = pytz.utc
 PARIS = "Europe/Paris"
 NEW_YORK = "America/New_York"

@@ -14,7 +14,6 @@ import datetime
 import pytz
 import unittest
 
-
 UTC = pytz.utc
 PARIS = "Europe/Paris"
 

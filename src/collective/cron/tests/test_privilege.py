@@ -7,12 +7,11 @@ REST API and the forms are what Site Administrators use.
 
 from collective.cron.crontab import Crontab
 from collective.cron.tests.test_restapi import RestApiMixin
-
-import unittest
 from plone.app.testing import SITE_OWNER_NAME
 
 import json
 import transaction
+import unittest
 
 
 class TestRunAsOverRest(RestApiMixin, unittest.TestCase):
@@ -64,8 +63,11 @@ class TestRunAsOverRest(RestApiMixin, unittest.TestCase):
         self.assertEqual(Crontab.load(self.portal).crons[u"def"].user, u"")
 
     def test_import_is_checked_too(self):
-        data = {u"crons": [{u"uid": u"x", u"name": u"n", u"periodicity": u"@daily",
-                            u"user": u""}]}
+        data = {
+            u"crons": [
+                {u"uid": u"x", u"name": u"n", u"periodicity": u"@daily", u"user": u""}
+            ]
+        }
         response = self.admin.post(u"@crons/@import", data=json.dumps(data))
         self.assertEqual(response.status_code, 400, response.text)
         self.assertEqual(response.json()[u"error"][u"field"], u"user")
@@ -80,9 +82,7 @@ class TestRestLimits(RestApiMixin, unittest.TestCase):
             headers={u"Content-Type": u"application/x-www-form-urlencoded"},
         )
         self.assertEqual(response.status_code, 415, response.text)
-        self.assertEqual(
-            response.json()[u"error"][u"type"], u"UnsupportedMediaType"
-        )
+        self.assertEqual(response.json()[u"error"][u"type"], u"UnsupportedMediaType")
 
     def test_import_without_mode_merges(self):
         self.add_cron(uid=u"stays")
@@ -95,4 +95,5 @@ class TestRestLimits(RestApiMixin, unittest.TestCase):
 
     def owner_password(self):
         from plone.app.testing import SITE_OWNER_PASSWORD
+
         return SITE_OWNER_PASSWORD

@@ -150,7 +150,8 @@ class TestListing(RestApiMixin, unittest.TestCase):
         self.assertTrue(engine[u"available"])
         self.assertEqual(engine[u"queue"], u"redis://cron:***@redis.example.org:6379/0")
         self.assertEqual(
-            engine[u"error"], u"Cannot connect to redis://cron:***@redis.example.org:6379/0"
+            engine[u"error"],
+            u"Cannot connect to redis://cron:***@redis.example.org:6379/0",
         )
 
 
@@ -283,22 +284,27 @@ class TestAdd(RestApiMixin, unittest.TestCase):
         self.assertRefused({u"periodicity": u"@daily"}, u"name")
         self.assertRefused({u"name": u"n"}, u"periodicity")
         self.assertRefused(
-            {u"name": u"n", u"periodicity": u"@daily", u"timezone": u"Mars/Base"}, u"timezone"
+            {u"name": u"n", u"periodicity": u"@daily", u"timezone": u"Mars/Base"},
+            u"timezone",
         )
         self.assertRefused(
             {u"name": u"n", u"periodicity": u"@daily", u"logs_limit": 0}, u"logs_limit"
         )
         self.assertRefused(
-            {u"name": u"n", u"periodicity": u"@daily", u"logs_limit": u"5"}, u"logs_limit"
+            {u"name": u"n", u"periodicity": u"@daily", u"logs_limit": u"5"},
+            u"logs_limit",
         )
         self.assertRefused(
-            {u"name": u"n", u"periodicity": u"@daily", u"activated": u"yes"}, u"activated"
+            {u"name": u"n", u"periodicity": u"@daily", u"activated": u"yes"},
+            u"activated",
         )
         self.assertRefused(
             {u"name": u"n", u"periodicity": u"@daily", u"missed": u"all"}, u"missed"
         )
         self.assertRefused({u"name": 3, u"periodicity": u"@daily"}, u"name")
-        self.assertRefused({u"name": u"n", u"periodicity": u"@daily", u"uid": u"a/b"}, u"uid")
+        self.assertRefused(
+            {u"name": u"n", u"periodicity": u"@daily", u"uid": u"a/b"}, u"uid"
+        )
         self.assertRefused(
             {u"name": u"n", u"periodicity": u"@daily", u"uid": u"@export"}, u"uid"
         )
@@ -317,7 +323,11 @@ class TestAdd(RestApiMixin, unittest.TestCase):
         transaction.commit()
         response = self.api.post(
             u"@crons",
-            json={u"name": u"n", u"periodicity": u"@daily", u"user": u"jane@example.org"},
+            json={
+                u"name": u"n",
+                u"periodicity": u"@daily",
+                u"user": u"jane@example.org",
+            },
         )
         self.assertEqual(response.status_code, 201, response.text)
         self.assertEqual(response.json()[u"user"], u"jane@example.org")
@@ -337,7 +347,9 @@ class TestAdd(RestApiMixin, unittest.TestCase):
     def test_uid_taken(self):
         self.add_cron(uid=u"u1")
         error = self.assertRefused(
-            {u"uid": u"u1", u"name": u"n", u"periodicity": u"@daily"}, u"uid", status=409
+            {u"uid": u"u1", u"name": u"n", u"periodicity": u"@daily"},
+            u"uid",
+            status=409,
         )
         self.assertEqual(error[u"type"], u"Conflict")
 

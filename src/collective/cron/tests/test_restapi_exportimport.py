@@ -40,7 +40,11 @@ class TestExportImport(RestApiMixin, unittest.TestCase):
         exported = self.api.get(u"@crons/@export").json()
         exported[u"crons"] = [
             dict(exported[u"crons"][0], periodicity=u"@weekly"),
-            {u"uid": u"c", u"name": u"collective.cron.test.ok", u"periodicity": u"@daily"},
+            {
+                u"uid": u"c",
+                u"name": u"collective.cron.test.ok",
+                u"periodicity": u"@daily",
+            },
         ]
         exported[u"activated"] = False
         response = self.api.post(u"@crons/@import?mode=replace", json=exported)
@@ -70,7 +74,12 @@ class TestExportImport(RestApiMixin, unittest.TestCase):
             u"activated": False,
             u"crons": [
                 {u"uid": u"c", u"name": u"n", u"periodicity": u"@daily"},
-                {u"uid": u"d", u"name": u"n", u"periodicity": u"@daily", u"environ": u"{x"},
+                {
+                    u"uid": u"d",
+                    u"name": u"n",
+                    u"periodicity": u"@daily",
+                    u"environ": u"{x",
+                },
             ],
         }
         response = self.api.post(u"@crons/@import", json=body)

@@ -2,10 +2,10 @@
 """GET and DELETE @crons/<uid>/logs."""
 
 from collective.cron import crontab as models
-from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.compat import as_text
 from collective.cron.crontab import Log
 from collective.cron.interfaces import ILogStore
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.tests.test_restapi import RestApiMixin
 from plone.registry.interfaces import IRegistry
 from zope.component import getUtility
@@ -98,7 +98,9 @@ class TestLogs(RestApiMixin, unittest.TestCase):
         ]
         transaction.commit()
         data = self.api.get(u"@crons/old/logs").json()
-        self.assertEqual([item[u"status"] for item in data[u"items"]], [u"FAILURE", u"OK"])
+        self.assertEqual(
+            [item[u"status"] for item in data[u"items"]], [u"FAILURE", u"OK"]
+        )
         self.assertEqual(self.api.delete(u"@crons/old/logs").status_code, 204)
         self.assertEqual(self.api.get(u"@crons/old/logs").json()[u"items_total"], 0)
         self.assertEqual(self.crontab().crons[u"old"].logs, [])

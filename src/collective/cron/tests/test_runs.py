@@ -14,6 +14,7 @@
 The clock is frozen (``collective.cron.clock``); conflicts are real ones
 between two connections.
 """
+
 from collective.cron import clock
 from collective.cron import crontab as models
 from collective.cron import jobrunner
@@ -45,7 +46,6 @@ import pytz
 import threading
 import transaction
 import unittest
-
 
 START = datetime.datetime(2040, 1, 15, 10, 0, tzinfo=pytz.utc)
 EVERY_5 = u"*/5 * * * *"
@@ -100,8 +100,9 @@ def at(minutes):
 def register_runner(test, factory, name):
     registry = getGlobalSiteManager()
     registry.registerAdapter(factory, (Interface, Interface), IJobRunner, name)
-    test.addCleanup(registry.unregisterAdapter, factory,
-                    (Interface, Interface), IJobRunner, name)
+    test.addCleanup(
+        registry.unregisterAdapter, factory, (Interface, Interface), IJobRunner, name
+    )
 
 
 class TestRunsAndSaves(unittest.TestCase):
@@ -121,12 +122,15 @@ class TestRunsAndSaves(unittest.TestCase):
         register_runner(self, ExternalRunner, u"collective.cron.test.external")
         register_runner(self, WritingRunner, u"collective.cron.test.writing")
         IAnnotations(self.portal)[COUNTER] = Counter()
-        self.cron = Cron(name=u"collective.cron.test.external", periodicity=EVERY_5,
-                         timezone=u"UTC")
-        self.edited = Cron(name=u"collective.cron.test.ok", periodicity=EVERY_5,
-                           timezone=u"UTC")
-        self.deleted = Cron(name=u"collective.cron.test.ok", periodicity=EVERY_5,
-                            timezone=u"UTC")
+        self.cron = Cron(
+            name=u"collective.cron.test.external", periodicity=EVERY_5, timezone=u"UTC"
+        )
+        self.edited = Cron(
+            name=u"collective.cron.test.ok", periodicity=EVERY_5, timezone=u"UTC"
+        )
+        self.deleted = Cron(
+            name=u"collective.cron.test.ok", periodicity=EVERY_5, timezone=u"UTC"
+        )
         crontab = Crontab.load(self.portal)
         for cron in (self.cron, self.edited, self.deleted):
             crontab.add_cron(cron)
@@ -163,15 +167,17 @@ class TestRunsAndSaves(unittest.TestCase):
 
     def save_other_crons(self, site):
         crontab = Crontab.load(site)
-        crontab.add_cron(Cron(name=u"collective.cron.test.ok", periodicity=HOURLY,
-                              timezone=u"UTC"))
+        crontab.add_cron(
+            Cron(name=u"collective.cron.test.ok", periodicity=HOURLY, timezone=u"UTC")
+        )
         crontab.crons[self.edited.uid].periodicity = HOURLY
         crontab.remove_cron(self.deleted.uid)
         crontab.save()
 
     def execute(self, cron, scheduled, job_id=u"job-1"):
-        log = jobrunner.execute_job(self.db, self.path, cron.uid,
-                                    clock.to_iso(scheduled), u"schedule", job_id)
+        log = jobrunner.execute_job(
+            self.db, self.path, cron.uid, clock.to_iso(scheduled), u"schedule", job_id
+        )
         transaction.begin()  # see what the job committed
         setSite(self.portal)  # the job closed its site
         return log
@@ -189,8 +195,9 @@ class TestRunsAndSaves(unittest.TestCase):
         self.assertNotIn(self.deleted.uid, crons)
         self.assertEqual(crons[self.edited.uid].periodicity, HOURLY)
         state = get_state(self.portal, self.cron.uid)
-        self.assertEqual((state.handled, state.expected, state.running),
-                         (at(5), at(10), None))
+        self.assertEqual(
+            (state.handled, state.expected, state.running), (at(5), at(10), None)
+        )
         [stored] = ILogStore(self.portal).logs(self.cron.uid)
         self.assertEqual(stored.messages, [])
 
@@ -208,8 +215,9 @@ class TestRunsAndSaves(unittest.TestCase):
         # While the run goes, another worker claims the next occurrence of the
         # same cron: it writes a NOTRUN log and the mark (the run's own objects).
         def overlap(site):
-            claimed = jobrunner.claim_occurrence(site, self.cron.uid, at(10),
-                                                 u"schedule", u"job-2", now=at(10))
+            claimed = jobrunner.claim_occurrence(
+                site, self.cron.uid, at(10), u"schedule", u"job-2", now=at(10)
+            )
             self.assertEqual(claimed["action"], "logged")
 
         DURING["action"] = lambda: self.elsewhere(overlap)
@@ -221,14 +229,17 @@ class TestRunsAndSaves(unittest.TestCase):
         self.assertIn(u"Retried after a conflict (attempt 2)", log.messages[0])
         self.assertIn(u"the job ran once", log.messages[0])
         logs = ILogStore(self.portal).logs(self.cron.uid)
-        self.assertEqual([(entry.status, entry.scheduled) for entry in logs],
-                         [(models.NOTRUN, at(10)), (models.OK, at(5))])
+        self.assertEqual(
+            [(entry.status, entry.scheduled) for entry in logs],
+            [(models.NOTRUN, at(10)), (models.OK, at(5))],
+        )
         state = get_state(self.portal, self.cron.uid)
         self.assertEqual((state.handled, state.running), (at(10), None))
 
     def test_a_conflict_of_the_runner_own_writes_runs_it_again_and_says_so(self):
-        cron = Cron(name=u"collective.cron.test.writing", periodicity=EVERY_5,
-                    timezone=u"UTC")
+        cron = Cron(
+            name=u"collective.cron.test.writing", periodicity=EVERY_5, timezone=u"UTC"
+        )
         Crontab.load(self.portal).save_cron(cron)
         transaction.commit()
 
@@ -272,12 +283,14 @@ class RunsTestCase(unittest.TestCase):
         return edited
 
     def claim(self, cron, scheduled, job_id=None):
-        return jobrunner.claim_occurrence(self.portal, cron.uid, scheduled,
-                                          u"schedule", job_id)
+        return jobrunner.claim_occurrence(
+            self.portal, cron.uid, scheduled, u"schedule", job_id
+        )
 
     def run_claimed(self, cron, claimed):
-        return jobrunner.run_claimed(self.portal, cron.uid, claimed["scheduled"],
-                                     claimed["trigger"])
+        return jobrunner.run_claimed(
+            self.portal, cron.uid, claimed["scheduled"], claimed["trigger"]
+        )
 
     def logs(self, cron):
         return ILogStore(self.portal).logs(cron.uid)
@@ -294,8 +307,11 @@ class TestInterrupted(RunsTestCase):
 
     def plant_dead_marker(self, cron, trigger=u"schedule", job_id=u"job-lost"):
         state = get_state(self.portal, cron.uid)
-        state.running = (self.DEAD, self.STARTED,
-                         (trigger, clock.to_iso(at(5)), job_id))
+        state.running = (
+            self.DEAD,
+            self.STARTED,
+            (trigger, clock.to_iso(at(5)), job_id),
+        )
         return state
 
     def test_the_reconciler_logs_the_interrupted_attempt_then_it_runs_again(self):
@@ -314,8 +330,10 @@ class TestInterrupted(RunsTestCase):
         self.assertEqual(log.date, at(7))
         self.assertEqual(
             log.messages,
-            [u"Interrupted: the worker %s stopped during the run started at %s; "
-             u"it will be run again" % (self.DEAD, clock.to_iso(self.STARTED))],
+            [
+                u"Interrupted: the worker %s stopped during the run started at %s; "
+                u"it will be run again" % (self.DEAD, clock.to_iso(self.STARTED))
+            ],
         )
         # the occurrence is queued again, and its run is logged as usual
         self.assertIn(at(5), [job["scheduled"] for job in queue.jobs(cron.uid)])
@@ -323,8 +341,9 @@ class TestInterrupted(RunsTestCase):
         self.assertEqual((claimed["action"], claimed["scheduled"]), ("run", at(5)))
         rerun = self.run_claimed(cron, claimed)
         self.assertEqual((rerun.status, rerun.instance), (models.OK, instance_id()))
-        self.assertEqual([entry.status for entry in self.logs(cron)],
-                         [models.WARN, models.OK])
+        self.assertEqual(
+            [entry.status for entry in self.logs(cron)], [models.WARN, models.OK]
+        )
 
     def test_a_claim_that_finds_the_dead_marker_first_logs_it_once(self):
         cron = self.add_cron()
@@ -333,7 +352,9 @@ class TestInterrupted(RunsTestCase):
         claimed = self.claim(cron, at(5), u"job-again")
         self.assertEqual(claimed["action"], "run")
         reconcile_site(self.portal, IQueueManager(self.portal))
-        interrupted = [entry for entry in self.logs(cron) if entry.status == models.WARN]
+        interrupted = [
+            entry for entry in self.logs(cron) if entry.status == models.WARN
+        ]
         self.assertEqual(len(interrupted), 1)
         self.assertIn(self.DEAD, interrupted[0].messages[0])
 
@@ -367,10 +388,12 @@ class TestLabels(RunsTestCase):
         self.run_claimed(cron, first)
         clock.advance(minutes=3)
         claimed = self.claim(cron, at(15))
-        self.assertEqual((claimed["scheduled"], claimed["trigger"]),
-                         (at(15), u"schedule"))
-        self.assertEqual([entry.status for entry in self.logs(cron)],
-                         [models.NOTRUN, models.OK])
+        self.assertEqual(
+            (claimed["scheduled"], claimed["trigger"]), (at(15), u"schedule")
+        )
+        self.assertEqual(
+            [entry.status for entry in self.logs(cron)], [models.NOTRUN, models.OK]
+        )
 
     def test_missed_occurrences_still_make_a_catch_up(self):
         cron = self.add_cron()
@@ -436,7 +459,9 @@ class TestUninstall(unittest.TestCase):
     def test_uninstall_removes_jobs_marks_states_and_logs(self):
         from collective.cron.cronmanager import CronManager
 
-        cron = Cron(name=u"collective.cron.test.ok", periodicity=EVERY_5, timezone=u"UTC")
+        cron = Cron(
+            name=u"collective.cron.test.ok", periodicity=EVERY_5, timezone=u"UTC"
+        )
         Crontab.load(self.portal).save_cron(cron)
         CronManager(self.portal, cron).run_now()
         ILogStore(self.portal).append(cron.uid, models.Log(status=models.OK))
@@ -456,5 +481,5 @@ class TestUninstall(unittest.TestCase):
         self.assertNotIn(STATE_KEY, annotations)
         self.assertNotIn(ANNOTATION_KEY, annotations)
         self.assertEqual(
-            [key for key in annotations.keys() if key.startswith("collective.cron")],
-            [])
+            [key for key in annotations.keys() if key.startswith("collective.cron")], []
+        )

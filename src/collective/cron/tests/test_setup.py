@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 """The profiles install and uninstall cleanly."""
+
+from collective.cron.interfaces import ICollectiveCronLayer
 from collective.cron.registry import ACTIVATED_RECORD
 from collective.cron.registry import CRONTAB_RECORD
-from collective.cron.interfaces import ICollectiveCronLayer
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from plone.app.testing import setRoles
 from plone.app.testing import TEST_USER_ID
@@ -70,7 +71,9 @@ class TestUninstall(unittest.TestCase):
     def test_no_record_left(self):
         registry = getUtility(IRegistry)
         leftovers = [
-            name for name in registry.records.keys() if name.startswith("collective.cron")
+            name
+            for name in registry.records.keys()
+            if name.startswith("collective.cron")
         ]
         self.assertEqual(leftovers, [])
 

@@ -8,10 +8,11 @@ which names no engine.  This module stays valid Python 3: the zc.async
 layers come from ``collective.cron.testing_zcasync`` only where zc.async
 imports.
 """
+
 from collective.cron import config
-from collective.cron.compat import PY2
 from collective.cron import crontab as models
 from collective.cron import startup
+from collective.cron.compat import PY2
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import IJobEngine
@@ -31,7 +32,6 @@ import pytz
 import signal
 import transaction
 import unittest
-
 
 if PY2:  # pragma: no cover - Python 2.7
     from collective.cron.testing_zcasync import ZCASYNC_FUNCTIONAL_TESTING
@@ -95,7 +95,9 @@ class StartupTests(object):
         worker = self.engine.start_worker(self.database(), config.get_settings())
         self.assertIs(wait_for(self.engine.current_worker, timeout=10), worker)
         # started once per process
-        self.assertIs(self.engine.start_worker(self.database(), config.get_settings()), worker)
+        self.assertIs(
+            self.engine.start_worker(self.database(), config.get_settings()), worker
+        )
         self.assertTrue(IQueueManager(self.portal).state()["worker"])
         logs = self.run_a_job(cron)
         self.assertEqual([log.status for log in logs], [models.OK])
@@ -104,7 +106,9 @@ class StartupTests(object):
         transaction.begin()
         self.assertFalse(IQueueManager(self.portal).state()["worker"])
         # and it starts again
-        self.assertIsNotNone(self.engine.start_worker(self.database(), config.get_settings()))
+        self.assertIsNotNone(
+            self.engine.start_worker(self.database(), config.get_settings())
+        )
         self.assertIsNotNone(wait_for(self.engine.current_worker, timeout=10))
 
     def test_a_server_starts_the_configured_engine(self):
@@ -131,8 +135,10 @@ class StartupTests(object):
         self.fire_start_up()
         self.assertIsNone(self.engine.current_worker())
         self.assertTrue(
-            any("%s engine is not available" % self.other_engine in message
-                for message in errors.messages),
+            any(
+                "%s engine is not available" % self.other_engine in message
+                for message in errors.messages
+            ),
             errors.messages,
         )
 
@@ -169,10 +175,13 @@ class TestZCAsyncStartup(StartupTests, unittest.TestCase):
         self.assertEqual(list(agents.keys()), ["main"])
         self.assertIn("default", queue.quotas)
         handlers = getGlobalSiteManager().registeredHandlers
-        self.assertIn(worker.configure_dispatcher, [each.handler for each in handlers()])
+        self.assertIn(
+            worker.configure_dispatcher, [each.handler for each in handlers()]
+        )
         self.engine.stop_worker()
-        self.assertNotIn(worker.configure_dispatcher, [each.handler for each in handlers()])
-
+        self.assertNotIn(
+            worker.configure_dispatcher, [each.handler for each in handlers()]
+        )
 
     def test_plone_app_async_configuration_decides(self):
         """An instance that includes plone.app.async's own ZCML (which
@@ -190,12 +199,15 @@ class TestZCAsyncStartup(StartupTests, unittest.TestCase):
         registry = getGlobalSiteManager()
         registry.registerUtility(initializer, plone_app_async("interfaces").IInitAsync)
         self.addCleanup(
-            registry.unregisterUtility, initializer,
+            registry.unregisterUtility,
+            initializer,
             plone_app_async("interfaces").IInitAsync,
         )
         Environment().set(self, worker="on")
         self.fire_start_up()
-        self.assertIsNone(self.engine.start_worker(self.database(), config.get_settings()))
+        self.assertIsNone(
+            self.engine.start_worker(self.database(), config.get_settings())
+        )
         self.assertIsNone(self.engine.current_worker())
 
 

@@ -2,6 +2,7 @@
 """retry_on_conflict with real conflicts: two connections of the layer's
 database write the same object, the second commit conflicts, the work is
 done again on fresh data."""
+
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
 from collective.cron.transactions import pauses
 from collective.cron.transactions import retry_on_conflict
@@ -10,7 +11,6 @@ from persistent import Persistent
 
 import transaction
 import unittest
-
 
 KEY = "collective.cron.test.counter"
 
@@ -48,6 +48,7 @@ class TestRetryOnConflict(unittest.TestCase):
     def add_elsewhere(self, amount):
         def change(root):
             root[KEY].value += amount
+
         self.write_elsewhere(change)
 
     def value(self):
@@ -60,6 +61,7 @@ class TestRetryOnConflict(unittest.TestCase):
     def increment(self, conflicts):
         """Work that adds 1, while another worker adds 100 in the first
         ``conflicts`` attempts."""
+
         def work():
             self.calls += 1
             counter = self.connection.root()[KEY]
@@ -67,10 +69,13 @@ class TestRetryOnConflict(unittest.TestCase):
             if self.calls <= conflicts:
                 self.add_elsewhere(100)
             return counter.value
+
         return work
 
     def test_a_conflict_is_retried_on_fresh_data(self):
-        result = retry_on_conflict(self.increment(1), note=u"test", cleanup=self.cleanup)
+        result = retry_on_conflict(
+            self.increment(1), note=u"test", cleanup=self.cleanup
+        )
         self.assertEqual(self.calls, 2)
         self.assertEqual(result, 101)
         self.assertEqual(self.value(), 101)
@@ -83,8 +88,9 @@ class TestRetryOnConflict(unittest.TestCase):
 
     def test_it_gives_up_after_the_attempts(self):
         with self.assertRaises(TooManyConflicts) as raised:
-            retry_on_conflict(self.increment(3), attempts=3, note=u"test",
-                              cleanup=self.cleanup)
+            retry_on_conflict(
+                self.increment(3), attempts=3, note=u"test", cleanup=self.cleanup
+            )
         self.assertEqual(raised.exception.attempts, 3)
         self.assertEqual(self.calls, 3)
         self.assertEqual(self.cleanups, 3)

@@ -6,6 +6,7 @@ module then holds no test at all.  It must stay valid Python 3, so it never
 names the zc.async packages in an import statement (``async`` is a keyword
 there): what needs them is in ``collective.cron.testing_zcasync``.
 """
+
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ILogStore
@@ -36,9 +37,9 @@ HAVE_ZCASYNC = _zcasync_importable()
 
 if HAVE_ZCASYNC:
     from collective.cron import testing_zcasync as helpers
+    from collective.cron.engines import zcasync
     from collective.cron.state import get_state
     from collective.cron.state import instance_id
-    from collective.cron.engines import zcasync
     from collective.cron.testing_zcasync import wait_for
     from collective.cron.testing_zcasync import ZCASYNC_FUNCTIONAL_TESTING
     from collective.cron.testing_zcasync import ZCASYNC_INTEGRATION_TESTING
@@ -124,14 +125,17 @@ class TestQueueManager(Helpers, unittest.TestCase):
         jobs = self.queue.jobs()
         self.assertEqual([job["id"] for job in jobs], [second, first, third])
         self.assertEqual(
-            sorted(jobs[0].keys()), ["id", "scheduled", "status", "trigger", "uid", "when"]
+            sorted(jobs[0].keys()),
+            ["id", "scheduled", "status", "trigger", "uid", "when"],
         )
         self.assertEqual(set(job["status"] for job in jobs), set(["pending"]))
         self.assertEqual(jobs[0]["trigger"], u"manual")
         self.assertEqual(jobs[1]["when"], jobs[1]["scheduled"])
         self.assertLess(jobs[2]["scheduled"], jobs[2]["when"])
         self.assertEqual(jobs[2]["when"].utcoffset(), datetime.timedelta(0))
-        self.assertEqual([job["id"] for job in self.queue.jobs(u"uid-a")], [first, third])
+        self.assertEqual(
+            [job["id"] for job in self.queue.jobs(u"uid-a")], [first, third]
+        )
         self.assertEqual(self.queue.jobs(u"uid-c"), [])
         self.assertEqual(self.queue.job_status(first), "pending")
 
@@ -267,7 +271,9 @@ class TestWorker(Helpers, unittest.TestCase):
         from zc.twist import Failure
 
         failing = self.queue_call(fail_on_purpose, in_seconds(0), u"1")
-        after = [self.queue_call(record_call, in_seconds(0.1 * n), u"%d" % n) for n in (1, 2)]
+        after = [
+            self.queue_call(record_call, in_seconds(0.1 * n), u"%d" % n) for n in (1, 2)
+        ]
         transaction.commit()
         self.assertTrue(wait_for(lambda: all(self.call_finished(i) for i in after)))
         self.assertEqual(self.calls(), [u"1", u"2"])
@@ -298,7 +304,10 @@ class TestStartUp(Helpers, unittest.TestCase):
 
         def record(event):
             seen.append(
-                ("/".join(event.object.getPhysicalPath()), threading.current_thread().name)
+                (
+                    "/".join(event.object.getPhysicalPath()),
+                    threading.current_thread().name,
+                )
             )
 
         gsm = getGlobalSiteManager()

@@ -23,16 +23,15 @@ Running the step again changes nothing more.
 """
 
 from collective.cron import logger
-from collective.cron.registry import ACTIVATED_RECORD
-from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.compat import as_text
 from collective.cron.crontab import Crontab
+from collective.cron.registry import ACTIVATED_RECORD
+from collective.cron.registry import CRONTAB_RECORD
 from plone.registry.interfaces import IRegistry
 from Products.CMFCore.utils import getToolByName
 from zope.component import getUtility
 from zope.component.hooks import getSite
 from zope.component.hooks import setSite
-
 
 PROFILE = "profile-collective.cron:default"
 

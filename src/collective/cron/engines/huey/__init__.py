@@ -16,6 +16,7 @@
 The names below are the engine's public ones (tests, scripts and
 benchmarks import them from here).
 """
+
 from collective.cron.engines.huey.queue import AfterCommitOperations  # noqa: F401
 from collective.cron.engines.huey.queue import ALIVE_SECONDS  # noqa: F401
 from collective.cron.engines.huey.queue import Enqueue  # noqa: F401

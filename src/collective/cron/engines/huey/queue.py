@@ -7,6 +7,7 @@ id).  Queue changes wait for the ZODB transaction that asked for them and
 are dropped with it when it aborts.  The marker (the paths of the sites
 that have a crontab) lives in huey's key-value store, beside the jobs.
 """
+
 from collective.cron import clock
 from collective.cron import config
 from collective.cron import logger
@@ -30,7 +31,6 @@ import threading
 import time
 import transaction
 import uuid
-
 
 # A worker silent for this long is taken for dead: the runs it left
 # "running" are released and caught up by the reconciler.
@@ -96,7 +96,8 @@ class AfterCommitOperations(threading.local):
                 logger.error(
                     "collective.cron: the queue did not take %d operation(s) (%s); "
                     "the reconciler will queue what is missing once it answers",
-                    len(group), error,
+                    len(group),
+                    error,
                 )
         del operations[:]
 
@@ -107,7 +108,8 @@ class AfterCommitOperations(threading.local):
             logger.error(
                 "collective.cron: could not %s (%s); the reconciler will "
                 "queue what is missing once the queue answers again",
-                operation, error,
+                operation,
+                error,
             )
             raise
 
@@ -233,7 +235,10 @@ class HueyQueueManager(object):
     def jobs(self, cron_uid=None):
         jobs = dict((job["id"], job) for job in self._stored_jobs())
         for operation in _after_commit.pending():
-            if isinstance(operation, Enqueue) and operation.job["site"] == self.site_path:
+            if (
+                isinstance(operation, Enqueue)
+                and operation.job["site"] == self.site_path
+            ):
                 jobs[operation.job["id"]] = dict(operation.job)
             elif isinstance(operation, Revoke):
                 jobs.pop(operation.job_id, None)
@@ -324,5 +329,3 @@ def marked_sites(huey):
         return list(json.loads(raw))
     except ValueError:
         return []
-
-

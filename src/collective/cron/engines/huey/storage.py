@@ -7,9 +7,10 @@ on it (``run_task``: one run of a cron, from plain data).  Also the keys
 collective.cron keeps in huey's key-value store, and the ZODB the jobs
 open.
 """
+
 from collective.cron import config
-from collective.cron import logger
 from collective.cron import jobrunner
+from collective.cron import logger
 from huey import RedisHuey
 from huey import SqliteHuey
 from huey.storage import SqliteStorage
@@ -19,7 +20,6 @@ import datetime
 import os
 import pytz
 import threading
-
 
 TASK_NAME = "collective.cron.job"
 # huey names a queued job's task "<module of its function>.<name>": the
@@ -158,9 +158,12 @@ def run_task(site_path, cron_uid, scheduled_iso, trigger, job_id):
     """The huey task: one run of a cron, from plain data."""
     huey = _current_task_huey()
     try:
-        return jobrunner.execute_job(
-            get_database(), site_path, cron_uid, scheduled_iso, trigger, job_id
-        ) and None
+        return (
+            jobrunner.execute_job(
+                get_database(), site_path, cron_uid, scheduled_iso, trigger, job_id
+            )
+            and None
+        )
     finally:
         if huey is not None:
             try:

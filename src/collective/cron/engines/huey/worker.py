@@ -8,9 +8,10 @@ every 0.2 s, a heartbeat every 5 s, and the reconciler that at start-up and
 then every minute makes sure every active cron of the marked sites has its
 next job.  SIGTERM and SIGINT stop it gracefully (``install_stop_handlers``).
 """
+
 from collective.cron import config
-from collective.cron import logger
 from collective.cron import jobrunner
+from collective.cron import logger
 from collective.cron import reconciler
 from collective.cron import state
 from collective.cron.engines.huey.queue import ALIVE_SECONDS
@@ -33,7 +34,6 @@ import signal
 import threading
 import time
 import transaction
-
 
 HEARTBEAT_SECONDS = 5
 RECONCILE_SECONDS = 60
@@ -106,9 +106,11 @@ class Worker(object):
 
     def _queue_name(self):
         storage = self.huey.storage
-        return getattr(storage, "filename", None) and (
-            "sqlite:///" + storage.filename
-        ) or "redis"
+        return (
+            getattr(storage, "filename", None)
+            and ("sqlite:///" + storage.filename)
+            or "redis"
+        )
 
     def beat(self):
         now = "%f" % time.time()
@@ -122,7 +124,8 @@ class Worker(object):
             if not self.queue_down:
                 logger.error(
                     "collective.cron: the job queue does not answer (%s); jobs "
-                    "wait until it is back", error,
+                    "wait until it is back",
+                    error,
                 )
             self.queue_down = True
             return False
@@ -157,7 +160,8 @@ class Worker(object):
                 # Runs they left "running" are released now, not in a minute.
                 logger.warning(
                     "collective.cron: worker(s) %s stopped answering; "
-                    "catching up their jobs", ", ".join(dead),
+                    "catching up their jobs",
+                    ", ".join(dead),
                 )
                 next_reconcile = 0
             if alive and time.time() >= next_reconcile:
@@ -169,7 +173,9 @@ class Worker(object):
                     reported = False
                 except Exception as error:
                     if not reported:
-                        logger.exception("collective.cron: reconciling failed: %s", error)
+                        logger.exception(
+                            "collective.cron: reconciling failed: %s", error
+                        )
                         reported = True
                     next_reconcile = time.time() + 5
             try:
@@ -242,7 +248,8 @@ def reconcile_all(huey, db):
         except TooManyConflicts:
             logger.warning(
                 "collective.cron: reconciling %s kept conflicting; the next "
-                "round tries again", path,
+                "round tries again",
+                path,
             )
             continue
         finally:

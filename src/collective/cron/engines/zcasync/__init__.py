@@ -27,6 +27,7 @@ The names below are the engine's public ones (tests and the test layers
 import them from here).  ``run_queued_job`` must stay importable from here
 for good: every queued job names it by this path.
 """
+
 from collective.cron.engines.zcasync.marker import mark_site  # noqa: F401
 from collective.cron.engines.zcasync.marker import marked_sites  # noqa: F401
 from collective.cron.engines.zcasync.marker import unmark_site  # noqa: F401
@@ -42,20 +43,26 @@ from collective.cron.engines.zcasync.reconciler import stop_reconciler  # noqa: 
 from collective.cron.engines.zcasync.reconciler import wait_for_restarts  # noqa: F401
 from collective.cron.engines.zcasync.storage import get_queue  # noqa: F401
 from collective.cron.engines.zcasync.storage import prepare_queue  # noqa: F401
+from collective.cron.engines.zcasync.storage import queue_connection  # noqa: F401
 from collective.cron.engines.zcasync.storage import QUEUE_DATA  # noqa: F401
 from collective.cron.engines.zcasync.storage import QUEUE_NAME  # noqa: F401
-from collective.cron.engines.zcasync.storage import queue_connection  # noqa: F401
 from collective.cron.engines.zcasync.storage import QueueUnavailable  # noqa: F401
 from collective.cron.engines.zcasync.storage import site_path  # noqa: F401
 from collective.cron.engines.zcasync.worker import current_worker  # noqa: F401
 from collective.cron.engines.zcasync.worker import engine  # noqa: F401
-from collective.cron.engines.zcasync.worker import graceful_shutdown_on_start  # noqa: F401
+from collective.cron.engines.zcasync.worker import (  # noqa: F401
+    graceful_shutdown_on_start,
+)
 from collective.cron.engines.zcasync.worker import install_stop_handlers  # noqa: F401
 from collective.cron.engines.zcasync.worker import queue_ready  # noqa: F401
 from collective.cron.engines.zcasync.worker import start_worker  # noqa: F401
 from collective.cron.engines.zcasync.worker import stop_dispatcher  # noqa: F401
 from collective.cron.engines.zcasync.worker import stop_worker  # noqa: F401
 from collective.cron.engines.zcasync.worker import ZCAsyncEngine  # noqa: F401
-from collective.cron.engines.zcasync.zpublisher import install_transactions_manager  # noqa: F401
-from collective.cron.engines.zcasync.zpublisher import transactions_manager_on_start  # noqa: F401
+from collective.cron.engines.zcasync.zpublisher import (  # noqa: F401
+    install_transactions_manager,
+)
+from collective.cron.engines.zcasync.zpublisher import (  # noqa: F401
+    transactions_manager_on_start,
+)
 from collective.cron.engines.zcasync.zpublisher import TransactionsManager  # noqa: F401

@@ -5,6 +5,7 @@ The paths of the sites that have a crontab, kept on the queue itself, so
 that every worker that starts (plone.app.async's ``IQueueReady``) restores
 the queue of each of them.
 """
+
 from collective.cron.engines.zcasync.storage import get_queue
 from collective.cron.engines.zcasync.storage import queue_section
 from collective.cron.engines.zcasync.storage import site_path

@@ -8,6 +8,7 @@ and import on Python 3 too, for linters and tools, while only Python 2.7
 with zc.async installed ever calls them (the engine's ZCML is loaded with
 ``zcml:condition="installed zc.async"``).
 """
+
 import importlib
 
 

@@ -7,6 +7,7 @@ path, the cron uid, the ISO text of the occurrence, the trigger); their
 metadata lives in the job's annotations, their id is the job's oid in the
 queue's database.
 """
+
 from AccessControl.SecurityManagement import getSecurityManager
 from AccessControl.SecurityManagement import newSecurityManager
 from AccessControl.SecurityManagement import setSecurityManager
@@ -17,8 +18,8 @@ from collective.cron.engines.zcasync.marker import unmark_site
 from collective.cron.engines.zcasync.modules import plone_app_async
 from collective.cron.engines.zcasync.modules import zc_async
 from collective.cron.engines.zcasync.storage import get_queue
-from collective.cron.engines.zcasync.storage import queue_section
 from collective.cron.engines.zcasync.storage import QUEUE_NAME
+from collective.cron.engines.zcasync.storage import queue_section
 from collective.cron.engines.zcasync.storage import QueueUnavailable
 from collective.cron.engines.zcasync.storage import site_path
 from collective.cron.interfaces import IQueueManager
@@ -32,7 +33,6 @@ from zope.component.hooks import setSite
 from zope.interface import implementer
 
 import datetime
-
 
 ENGINE = "zcasync"
 # The job annotation holding a cron job's metadata (plain data only).
@@ -68,7 +68,12 @@ def run_queued_job(site, cron_uid, scheduled_iso, trigger):
     job = zc_async("threadlocal").local.getJob()
     job_id = job_id_of(job) if job is not None else None
     execute_job(
-        site._p_jar.db(), site_path(site), cron_uid, scheduled_iso, trigger, job_id=job_id
+        site._p_jar.db(),
+        site_path(site),
+        cron_uid,
+        scheduled_iso,
+        trigger,
+        job_id=job_id,
     )
 
 
@@ -112,8 +117,11 @@ class ZCAsyncQueueManager(object):
             # One job per occurrence: queueing the same one again (after a
             # run and by the synchronisation, say) gives the queued job.
             for data in self.jobs(cron_uid):
-                if (data["trigger"] == trigger and data["scheduled"] == scheduled
-                        and data["status"] == "pending"):
+                if (
+                    data["trigger"] == trigger
+                    and data["scheduled"] == scheduled
+                    and data["status"] == "pending"
+                ):
                     return data["id"]
         queue = self.queue
         job = self._queue_call(
@@ -238,10 +246,13 @@ class ZCAsyncQueueManager(object):
                 u"worker starts or a job is queued"
             )
             return state
-        state["queue"] = u"plone.app.async: zc.async queue %r in database %r, %d jobs" % (
-            QUEUE_NAME,
-            queue._p_jar.db().database_name,
-            len(queue),
+        state["queue"] = (
+            u"plone.app.async: zc.async queue %r in database %r, %d jobs"
+            % (
+                QUEUE_NAME,
+                queue._p_jar.db().database_name,
+                len(queue),
+            )
         )
         state["reachable"] = True
         pings = [
@@ -261,7 +272,9 @@ class ZCAsyncQueueManager(object):
             for agents in queue.dispatchers.values()
             if agents.activated and not agents.dead
         ]:
-            state["error"] = u"no zc.async worker is running: jobs wait until one starts"
+            state["error"] = (
+                u"no zc.async worker is running: jobs wait until one starts"
+            )
         return state
 
     # -- helpers -------------------------------------------------------
@@ -309,5 +322,3 @@ class ZCAsyncQueueManager(object):
             for agent in agents.values():
                 for job in agent:
                     yield job
-
-

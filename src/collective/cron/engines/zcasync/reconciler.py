@@ -7,22 +7,22 @@ every marked site each minute while the dispatcher runs
 (``start_reconciler``): each active cron gets its next job if none is
 queued, and missed runs are caught up (``collective.cron.reconciler.reconcile_site``).
 """
+
 from AccessControl.SecurityManagement import newSecurityManager
 from AccessControl.SpecialUsers import system
-from collective.cron import logger
 from collective.cron import jobrunner
+from collective.cron import logger
 from collective.cron import reconciler
-from collective.cron.transactions import retry_on_conflict
-from collective.cron.transactions import TooManyConflicts
 from collective.cron.engines.zcasync.marker import marked_sites
 from collective.cron.engines.zcasync.modules import zc_async
 from collective.cron.engines.zcasync.queue import ZCAsyncQueueManager
 from collective.cron.engines.zcasync.storage import queue_in
 from collective.cron.engines.zcasync.storage import site_path
+from collective.cron.transactions import retry_on_conflict
+from collective.cron.transactions import TooManyConflicts
 
 import threading
 import transaction
-
 
 # Seconds between two reconciliations of every marked site by a worker.
 RECONCILE_SECONDS = 60

@@ -6,13 +6,13 @@ The queue lives in the database plone.app.async registers as
 collective.cron keeps a little data of its own on the queue object
 (``QUEUE_DATA``): the marked sites and the workers' instance ids.
 """
+
 from BTrees.OOBTree import OOBTree
 from collective.cron import logger
 from collective.cron.engines.zcasync.modules import plone_app_async
 from collective.cron.engines.zcasync.modules import zc_async
 from zope.component import queryUtility
 from zope.component.hooks import getSite
-
 
 QUEUE_NAME = ""  # plone.app.async's default queue
 # Attribute of the zc.async queue holding what collective.cron remembers
@@ -65,7 +65,9 @@ def get_queue(site=None, create=True):
     if queues is None:
         queues = root[key] = zc_async("queue").Queues()
         connection.add(queues)
-        logger.info("zc.async queues created in database %r", connection.db().database_name)
+        logger.info(
+            "zc.async queues created in database %r", connection.db().database_name
+        )
     queue = queues.get(QUEUE_NAME)
     if queue is None and not create:
         return None

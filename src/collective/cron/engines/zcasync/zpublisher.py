@@ -6,6 +6,7 @@
 Zope 4 never does: ``install_transactions_manager`` sets one at start-up
 (``IDatabaseOpenedWithRoot``), when a worker starts, and in the test layers.
 """
+
 import transaction
 
 

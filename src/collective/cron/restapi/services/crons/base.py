@@ -10,13 +10,13 @@ plone.restapi's error format::
     {"error": {"type": "BadRequest", "message": "...", "field": "periodicity"}}
 """
 
-from collective.cron.crontab import Crontab
-from collective.cron.crontab import InvalidCron
 from collective.cron.builder import check_depth
 from collective.cron.builder import check_size
 from collective.cron.builder import check_types
 from collective.cron.builder import FIELDS
 from collective.cron.compat import as_text
+from collective.cron.crontab import Crontab
+from collective.cron.crontab import InvalidCron
 from collective.cron.restapi.serializers import crons_url
 from plone.restapi.deserializer import json_body
 from plone.restapi.exceptions import DeserializationError

@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 """PATCH @crons (the global switch) and @crons/<uid> (edit a cron)."""
 
-from collective.cron.crontab import InvalidCron
 from collective.cron.builder import build_cron
+from collective.cron.crontab import InvalidCron
 from collective.cron.restapi.services.crons.base import CronsService
 from collective.cron.restapi.services.crons.base import UID
 
