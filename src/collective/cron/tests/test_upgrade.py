@@ -4,6 +4,7 @@
 from collective.cron.logstore import ANNOTATION_KEY
 from collective.cron.registry import ACTIVATED_RECORD
 from collective.cron.registry import CRONTAB_RECORD
+from collective.cron.registry import stored_crons
 from collective.cron.compat import text_type
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ICrontabSynchronisationEvent
@@ -103,9 +104,11 @@ class TestUpgradeFrom2x(unittest.TestCase):
             for step in self.setup.listUpgrades(PROFILE)
             if not isinstance(step, list)
         ]
-        self.assertEqual([step[u"dest"] for step in steps], [(u"3000",)])
+        self.assertEqual(
+            [step[u"dest"] for step in steps], [(u"3000",), (u"3001",)]
+        )
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3000",))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3001",))
 
     def test_crons_are_kept(self):
         self.make_2x_site(self.texts(CLEANUP, NEWSLETTER) + [BROKEN])
@@ -122,12 +125,14 @@ class TestUpgradeFrom2x(unittest.TestCase):
         self.assertFalse(crontab.crons[NEWSLETTER[u"uid"]].activated)
         self.assertTrue(crontab.activated)
         # the unreadable entry is still there for somebody to repair
-        self.assertIn(BROKEN, self.registry[CRONTAB_RECORD])
+        self.assertIn(BROKEN, stored_crons(self.registry))
+        self.assertEqual(self.registry[CRONTAB_RECORD], [])
 
     def test_logs_move_to_the_store_in_utc(self):
         self.make_2x_site(self.texts(CLEANUP, NEWSLETTER))
         self.upgrade()
-        for text in self.registry[CRONTAB_RECORD]:
+        self.assertEqual(len(stored_crons(self.registry)), 2)
+        for text in stored_crons(self.registry):
             self.assertNotIn(u"logs", json.loads(text))
         store = ILogStore(self.portal)
         logs = store.logs(CLEANUP[u"uid"])
@@ -203,11 +208,13 @@ class TestUpgradeFrom2x(unittest.TestCase):
     def test_running_it_again_changes_nothing(self):
         self.make_2x_site(self.texts(CLEANUP, NEWSLETTER))
         self.upgrade()
-        stored = list(self.registry[CRONTAB_RECORD])
+        stored = stored_crons(self.registry)
         from collective.cron.upgrades.v3000 import upgrade_to_3000
+        from collective.cron.upgrades.v3001 import upgrade_to_3001
 
         upgrade_to_3000(self.setup)
-        self.assertEqual(list(self.registry[CRONTAB_RECORD]), stored)
+        upgrade_to_3001(self.setup)
+        self.assertEqual(stored_crons(self.registry), stored)
         self.assertEqual(ILogStore(self.portal).count(CLEANUP[u"uid"]), 2)
         self.assertEqual(ILogStore(self.portal).count(NEWSLETTER[u"uid"]), 1)
 
