@@ -3,7 +3,7 @@
 
 Layout (3.x): one Text record per cron, named ``collective.cron.crons.<key>``
 (``record_name(uid)``), holding the cron's JSON (``Cron.dump`` without logs)
-plus ``position``, its creation order.  plone.registry keeps its values in
+plus ``position``, its place in the crontab's order.  plone.registry keeps its values in
 one OOBTree, so reading every cron is a key range, reading one is a lookup
 and writing one rewrites one bucket: an edit costs O(log n), whatever the
 number of crons, and two edits of two crons in different buckets do not
@@ -39,7 +39,6 @@ import binascii
 import hashlib
 import json
 import re
-import time
 
 
 PREFIX = IRegistryCrontab.__identifier__
@@ -50,6 +49,8 @@ CRONTAB_RECORD = PREFIX + ".crontab"
 CRONS_PREFIX = "collective.cron.crons."
 CRONS_END = "collective.cron.crons/"
 # plone.registry accepts ``[a-zA-Z0-9][a-zA-Z0-9_-]*`` after a dot.
+# Gap between the positions of two crons added one after the other.
+STEP = 1024
 _VERBATIM = re.compile(r"^[a-zA-Z0-9_-]{1,100}$").match
 
 
@@ -117,7 +118,7 @@ class CrontabRegistryManager(object):
     def crons(self):
         """The entries of the 2.x list record (empty once migrated)."""
         value = self.registry.get(CRONTAB_RECORD, None)
-        return [item for item in (value or []) if item is not None]
+        return [_unicode(item) for item in (value or []) if item is not None]
 
     @crons.setter
     def crons(self, value):
@@ -234,19 +235,41 @@ class CrontabRegistryManager(object):
 
     # -- writing -------------------------------------------------------
 
-    def _next_position(self):
-        """Creation order without a shared counter (two adds never conflict):
-        microseconds since the epoch, after every position seen here."""
-        position = max(int(time.time() * 1000000), self._last_position + 1)
-        self._last_position = position
-        return position
+    def _positions(self):
+        """A position for every cron that keeps the crontab's order.
 
-    def _write(self, cron):
+        Positions already increasing in that order are kept, so an edit or
+        an append writes one record and only a reorder (an import) rewrites
+        the crons it moved.  A cron that needs one gets the middle of the
+        gap before the next cron when there is one, else ``STEP`` more than
+        the previous one.
+        """
+        crons = list(self.crontab.crons.values())
+        result = []
+        last = None
+        for index, cron in enumerate(crons):
+            previous = self.stored.get(cron.uid)
+            position = previous[2] if previous else None
+            if position is None or (last is not None and position <= last):
+                following = None
+                if index + 1 < len(crons):
+                    stored = self.stored.get(crons[index + 1].uid)
+                    following = stored[2] if stored else None
+                start = last if last is not None else -STEP
+                if following is not None and following - start > 1:
+                    position = (start + following) // 2
+                else:
+                    position = max(start, self._last_position) + STEP
+            last = position
+            self._last_position = max(self._last_position, position)
+            result.append((cron, position))
+        return result
+
+    def _write(self, cron, position):
         """Write one cron's record if its text changed; True if written."""
         registry = self.registry
         name = record_name(cron.uid)
         previous = self.stored.get(cron.uid)
-        position = previous[2] if previous else self._next_position()
         data = cron.dump(include_logs=False)
         data["position"] = position
         text = as_text(json.dumps(data, sort_keys=False))
@@ -269,17 +292,13 @@ class CrontabRegistryManager(object):
         """Move what the 2.x record still holds to records of their own.
 
         The crontab was loaded in full: its crons include the 2.x ones, in
-        list order, which their positions keep; the
+        list order, and the save that follows writes them; the
         unreadable entries are kept as records too (by content) and the
         list record is emptied, not removed.
         """
         if not self.crons:
             return 0
         registry = self.registry
-        for cron in self.crontab.crons.values():
-            if cron.uid not in self.stored:
-                position = self._next_position()
-                self.stored[cron.uid] = (record_name(cron.uid), None, position)
         for text in self.legacy_unreadable:
             name = _broken_name(text)
             if name not in registry.records:
@@ -302,7 +321,9 @@ class CrontabRegistryManager(object):
             return False
         crontab = self.crontab
         self._migrate_legacy()
-        written = [uid for uid, cron in crontab.crons.items() if self._write(cron)]
+        written = [
+            cron.uid for cron, position in self._positions() if self._write(cron, position)
+        ]
         removed = [uid for uid in list(self.stored) if uid not in crontab.crons]
         for uid in removed:
             self._forget(uid)
@@ -317,7 +338,14 @@ class CrontabRegistryManager(object):
             return False
         if self.crons:
             return self.save()
-        written = [cron.uid] if self._write(cron) else []
+        previous = self.stored.get(cron.uid)
+        if previous is not None:
+            position = previous[2]
+        else:
+            # add_cron put it last
+            position = self._last_position + STEP
+            self._last_position = position
+        written = [cron.uid] if self._write(cron, position) else []
         self.activated = self.crontab.activated
         self.crontab.last_saved = {"written": written, "removed": []}
         return True
