@@ -225,3 +225,42 @@ class TestUpgradeFrom2x(unittest.TestCase):
         self.upgrade()
         self.assertEqual(self.registry[CRONTAB_RECORD], [])
         self.assertTrue(self.registry[ACTIVATED_RECORD])
+
+
+class TestUpgradeTo3001(unittest.TestCase):
+    """A 3000 site whose list record holds 2.x data (a registry.xml import,
+    ``@registry``): step 3001 gives every cron a record of its own."""
+
+    layer = COLLECTIVE_CRON_INTEGRATION_TESTING
+    setUp = TestUpgradeFrom2x.__dict__["setUp"]
+    make_2x_site = TestUpgradeFrom2x.__dict__["make_2x_site"]
+    texts = TestUpgradeFrom2x.__dict__["texts"]
+
+    def test_list_record_moves_to_one_record_per_cron(self):
+        newest_first = dict(CLEANUP, logs=list(reversed(CLEANUP[u"logs"])))
+        self.make_2x_site(self.texts(newest_first, NEWSLETTER) + [BROKEN])
+        self.setup.setLastVersionForProfile(PROFILE, u"3000")
+        steps = [s for s in self.setup.listUpgrades(PROFILE) if not isinstance(s, list)]
+        self.assertEqual([step[u"dest"] for step in steps], [(u"3001",)])
+        self.setup.upgradeProfile(PROFILE)
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3001",))
+        # emptied, still registered
+        self.assertEqual(self.registry[CRONTAB_RECORD], [])
+        stored = stored_crons(self.registry)
+        self.assertEqual(len(stored), 3)
+        self.assertIn(BROKEN, stored)
+        crontab = Crontab.load(self.portal)
+        self.assertEqual(list(crontab.crons), [CLEANUP[u"uid"], NEWSLETTER[u"uid"]])
+        cleanup = crontab.crons[CLEANUP[u"uid"]]
+        self.assertEqual(cleanup.environ, {u"days": 30, u"path": u"/plone/news"})
+        self.assertEqual((cleanup.user, cleanup.logs_limit), (u"admin", 2))
+        # logs_limit 2 keeps the two newest, stored oldest first
+        logs = ILogStore(self.portal).logs(CLEANUP[u"uid"])
+        self.assertEqual([log.status for log in logs], [WARN, FAILURE])
+        self.assertEqual(logs[1].date, utc(2014, 7, 7, 1, 0, 4))
+        # again: nothing to do
+        from collective.cron.upgrades.v3001 import upgrade_to_3001
+
+        upgrade_to_3001(self.setup)
+        self.assertEqual(stored_crons(self.registry), stored)
+        self.assertEqual(ILogStore(self.portal).count(CLEANUP[u"uid"]), 2)
