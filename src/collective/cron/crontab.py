@@ -53,6 +53,8 @@ class Crontab(object):
         # Registry entries that could not be read: written back untouched
         # so that saving never loses data somebody can still repair.
         self.unreadable = []
+        # What the last save wrote: {"written": [uids], "removed": [uids]}.
+        self.last_saved = None
         for cron in crons or []:
             self.add_cron(cron)
 
@@ -144,16 +146,32 @@ class Crontab(object):
         return True
 
     def save_cron(self, cron):
+        """Add or update one cron and write only its record (then announce
+        the change as ``save`` does)."""
+        if getattr(self, "partial", False):
+            raise RuntimeError(
+                "This crontab was loaded for one cron (Crontab.load_cron): "
+                "use Crontab.load() to save"
+            )
         self.add_cron(cron)
-        return self.save()
+        if self.read_only:
+            return False
+        # All of them: a first write migrates the whole 2.x record.
+        self.move_pending_logs()
+        if self.manager is not None:
+            self.manager.save_cron(cron)
+        notify(ModifiedCrontabEvent(self))
+        return True
 
-    def move_pending_logs(self):
+    def move_pending_logs(self, *crons):
+        """Logs read from 2.x entries go to the log store (once)."""
         if self.logstore is None:
             return
-        for cron in self.crons.values():
+        for cron in crons or self.crons.values():
             if not cron.pending_logs:
                 continue
-            for log in cron.pending_logs:
+            # Oldest first, whatever order the 2.x entry had them in.
+            for log in sorted(cron.pending_logs, key=_log_order):
                 self.logstore.append(cron.uid, log, cron.logs_limit)
             cron.pending_logs = []
 
@@ -173,3 +191,8 @@ class Crontab(object):
             len(self.crons),
             "" if self.activated else " (off)",
         )
+
+
+def _log_order(log):
+    date = getattr(log, "date", None)
+    return (date is None, date)

@@ -32,6 +32,12 @@ class IRegistryCrontab(Interface):
     Registered without a prefix, so the records are called
     ``collective.cron.interfaces.IRegistryCrontab.activated`` and
     ``collective.cron.interfaces.IRegistryCrontab.crontab`` as in 2.x.
+
+    Since profile version 3001 each cron has a record of its own
+    (``collective.cron.crons.<key>``, see ``collective.cron.registry``):
+    ``crontab`` is the 2.x list, still read, moved to per-cron records on
+    the next write and then left empty (not removed, so that a 2.x
+    ``registry.xml`` still imports).
     """
 
     activated = schema.Bool(

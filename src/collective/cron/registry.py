@@ -1,13 +1,27 @@
 # -*- coding: utf-8 -*-
 """The crontab registry manager: a crontab kept in plone.app.registry.
 
-The records are those of collective.cron 2.x (one JSON text per cron), so
-a 2.x site keeps its crons.  Logs are *not* written back here: they live in
-the log store, and 2.x logs found in a cron's JSON move there on the next
-save.
+Layout (3.x): one Text record per cron, named ``collective.cron.crons.<key>``
+(``record_name(uid)``), holding the cron's JSON (``Cron.dump`` without logs)
+plus ``position``, its place in the crontab's order.  plone.registry keeps its values in
+one OOBTree, so reading every cron is a key range, reading one is a lookup
+and writing one rewrites one bucket: an edit costs O(log n), whatever the
+number of crons, and two edits of two crons in different buckets do not
+conflict.
+
+collective.cron 2.x kept every cron in one list record
+(``IRegistryCrontab.crontab``, one JSON text per cron, logs inside).  That
+record stays registered (a 2.x ``registry.xml`` import still has a field to
+write to) and is read beside the per-cron records, which win for a uid
+present in both.  The first write (or the 3001 upgrade step) moves its
+crons to per-cron records and empties it; crons written into it later (an
+import into the old record) are picked up again by the next write.  Logs
+are never written back to the registry: they live in the log store, and
+2.x logs move there on that first save.
 """
 
 from collective.cron import logger
+from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
 from collective.cron.crontab import Cron
 from collective.cron.crontab import InvalidCron
@@ -15,16 +29,46 @@ from collective.cron.crontab import site_timezone
 from collective.cron.interfaces import ICrontab
 from collective.cron.interfaces import ICrontabRegistryManager
 from collective.cron.interfaces import IRegistryCrontab
+from plone.registry import field
 from plone.registry.interfaces import IRegistry
+from plone.registry.record import Record
 from zope.component import adapter
 from zope.component import getUtility
 from zope.interface import implementer
 
+import binascii
+import hashlib
 import json
+import re
 
 PREFIX = IRegistryCrontab.__identifier__
 ACTIVATED_RECORD = PREFIX + ".activated"
 CRONTAB_RECORD = PREFIX + ".crontab"
+# One record per cron under this prefix; every name in the range starts
+# with it and sorts before CRONS_END ("/" follows "." in ASCII).
+CRONS_PREFIX = "collective.cron.crons."
+CRONS_END = "collective.cron.crons/"
+# plone.registry accepts ``[a-zA-Z0-9][a-zA-Z0-9_-]*`` after a dot.
+# Gap between the positions of two crons added one after the other.
+STEP = 1024
+_VERBATIM = re.compile(r"^[a-zA-Z0-9_-]{1,100}$").match
+
+
+def record_name(uid):
+    """The record of the cron ``uid``: ``u<uid>`` when plone.registry takes
+    the uid as it is, else ``x<hex of its UTF-8>`` (``café``, ``日本``, emoji,
+    dots, spaces).  The first letter keeps the two forms apart."""
+    uid = as_text(uid)
+    if _VERBATIM(uid):
+        return str(CRONS_PREFIX + "u" + uid)
+    hexed = binascii.hexlify(uid.encode("utf-8")).decode("ascii")
+    return str(CRONS_PREFIX + "x" + hexed)
+
+
+def _broken_name(text):
+    """Where an unreadable 2.x entry is kept after migration (by content)."""
+    digest = hashlib.sha1(_unicode(text).encode("utf-8")).hexdigest()
+    return str(CRONS_PREFIX + "b" + digest)
 
 
 def _unicode(text):
@@ -33,14 +77,24 @@ def _unicode(text):
     return text
 
 
+def _new_record(text):
+    return Record(field.Text(title=u"A cron (collective.cron)"), text)
+
+
 @implementer(ICrontabRegistryManager)
 @adapter(ICrontab)
 class CrontabRegistryManager(object):
-    """Reads and writes a crontab in the site registry."""
+    """Reads and writes a crontab in the site registry, one record per cron."""
 
     def __init__(self, crontab):
         self.crontab = crontab
         self.read_only = False
+        # uid -> (record name, stored text, position) as read or last written:
+        # a save writes only the crons whose text differs.
+        self.stored = {}
+        # Unreadable texts of the 2.x record, re-homed by the migration.
+        self.legacy_unreadable = []
+        self._last_position = 0
 
     @property
     def registry(self):
@@ -57,68 +111,259 @@ class CrontabRegistryManager(object):
 
     @activated.setter
     def activated(self, value):
-        if not self.read_only:
+        if not self.read_only and self.activated != bool(value):
             self.registry[ACTIVATED_RECORD] = bool(value)
 
     @property
     def crons(self):
-        return list(self.registry.get(CRONTAB_RECORD, None) or [])
+        """The entries of the 2.x list record (empty once migrated)."""
+        value = self.registry.get(CRONTAB_RECORD, None)
+        return [_unicode(item) for item in (value or []) if item is not None]
 
     @crons.setter
     def crons(self, value):
         if not self.read_only:
             self.registry[CRONTAB_RECORD] = [_unicode(item) for item in value]
 
+    # -- reading -------------------------------------------------------
+
+    def _records(self):
+        """(name, text) of every per-cron record, by name: one key range."""
+        records = self.registry.records
+        values = getattr(records, "_values", None)
+        if values is not None:
+            # plone.registry's value BTree: a range read without building
+            # a Record (and looking up its field) per cron.
+            return list(values.items(CRONS_PREFIX, CRONS_END))
+        return [
+            (name, records[name].value)
+            for name in records.keys(CRONS_PREFIX, CRONS_END)
+        ]
+
     def load(self, only=None):
         """Fill the crontab from the records (only the cron ``only`` if given).
 
         An entry that cannot be read is logged with what identifies it and
-        kept aside (``crontab.unreadable``): the other crons load, and the
-        next save writes the broken entry back unchanged.
+        kept aside (``crontab.unreadable``): the other crons load, and
+        saving never drops it.
         """
         crontab = self.crontab
         crontab.activated = self.activated
         local_timezone = site_timezone() or None
-        for position, text in enumerate(self.crons):
-            if only is not None and only not in text:
-                # Job runs need one cron: skip parsing the others.
+        found = []
+        if only is not None:
+            name = record_name(only)
+            text = self.registry.get(name, None)
+            if text is not None:
+                found.append((name, text))
+        else:
+            found = [
+                (name, text)
+                for name, text in self._records()
+                if name.startswith(CRONS_PREFIX)
+            ]
+        entries = []
+        for name, text in found:
+            cron, position = self._parse(text, name, local_timezone)
+            if cron is None:
                 continue
+            if only is not None and cron.uid != only:
+                continue
+            if record_name(cron.uid) != name:
+                # Written by hand under another name: leave it alone.
+                logger.warning("Ignoring cron %s stored as %s", cron.uid, name)
+                crontab.unreadable.append(text)
+                continue
+            entries.append((position, name, cron, text))
+        entries.sort(key=lambda entry: (entry[0], entry[1]))
+        for position, name, cron, text in entries:
+            self.stored[cron.uid] = (name, text, position)
+            self._last_position = max(self._last_position, position)
+            crontab.add_cron(cron)
+        self._load_legacy(only, local_timezone)
+        return crontab
+
+    def _parse(self, text, name, local_timezone):
+        try:
+            data = json.loads(text)
+            cron = Cron.load(data, local_timezone=local_timezone)
+            position = int(data.get("position") or 0)
+        except (InvalidCron, ValueError, TypeError, AttributeError) as error:
+            logger.warning(
+                "Ignoring unreadable cron %s (%s) of the crontab: %s",
+                name, _describe_entry(text), error,
+            )
+            # Kept in its record: saving never rewrites nor drops it.
+            self.crontab.unreadable.append(text)
+            return None, 0
+        return cron, position
+
+    def _load_legacy(self, only, local_timezone):
+        """Add the crons of the 2.x record that have no record of their own."""
+        crontab = self.crontab
+        texts = self.crons
+        if only is not None:
+            # Skip parsing the others; the uid may be written escaped.
+            needles = (only, json.dumps(only)[1:-1])
+            texts = [text for text in texts if any(n in text for n in needles)]
+        for position, text in enumerate(texts):
             try:
                 cron = Cron.load(text, local_timezone=local_timezone)
             except (InvalidCron, ValueError, TypeError, AttributeError) as error:
-                logger.warning(
-                    "Ignoring unreadable cron #%d (%s) of the crontab: %s",
-                    position + 1,
-                    _describe_entry(text),
-                    error,
-                )
-                crontab.unreadable.append(text)
+                if only is None:
+                    logger.warning(
+                        "Ignoring unreadable cron #%d (%s) of the crontab: %s",
+                        position + 1, _describe_entry(text), error,
+                    )
+                    crontab.unreadable.append(text)
+                    self.legacy_unreadable.append(text)
                 continue
             if only is not None and cron.uid != only:
+                continue
+            if cron.uid in self.stored:
+                # Its own record wins (already migrated).
                 continue
             if cron.uid in crontab.crons:
                 logger.warning(
                     "Ignoring a second cron with uid %s (%r) in the crontab",
-                    cron.uid,
-                    cron.name,
+                    cron.uid, cron.name,
                 )
                 crontab.unreadable.append(text)
+                self.legacy_unreadable.append(text)
                 continue
             crontab.add_cron(cron)
-        return crontab
+
+    # -- writing -------------------------------------------------------
+
+    def _positions(self):
+        """A position for every cron that keeps the crontab's order.
+
+        Positions already increasing in that order are kept, so an edit or
+        an append writes one record and only a reorder (an import) rewrites
+        the crons it moved.  A cron that needs one gets the middle of the
+        gap before the next cron when there is one, else ``STEP`` more than
+        the previous one.
+        """
+        crons = list(self.crontab.crons.values())
+        result = []
+        last = None
+        for index, cron in enumerate(crons):
+            previous = self.stored.get(cron.uid)
+            position = previous[2] if previous else None
+            if position is None or (last is not None and position <= last):
+                following = None
+                if index + 1 < len(crons):
+                    stored = self.stored.get(crons[index + 1].uid)
+                    following = stored[2] if stored else None
+                start = last if last is not None else -STEP
+                if following is not None and following - start > 1:
+                    position = (start + following) // 2
+                else:
+                    position = max(start, self._last_position) + STEP
+            last = position
+            self._last_position = max(self._last_position, position)
+            result.append((cron, position))
+        return result
+
+    def _write(self, cron, position):
+        """Write one cron's record if its text changed; True if written."""
+        registry = self.registry
+        name = record_name(cron.uid)
+        previous = self.stored.get(cron.uid)
+        data = cron.dump(include_logs=False)
+        data["position"] = position
+        text = as_text(json.dumps(data, sort_keys=False))
+        if previous is not None and previous[1] == text and name in registry.records:
+            return False
+        if name in registry.records:
+            registry[name] = text
+        else:
+            registry.records[name] = _new_record(text)
+        self.stored[cron.uid] = (name, text, position)
+        return True
+
+    def _forget(self, uid):
+        name = self.stored.pop(uid)[0]
+        records = self.registry.records
+        if name in records:
+            del records[name]
+
+    def _migrate_legacy(self):
+        """Move what the 2.x record still holds to records of their own.
+
+        The crontab was loaded in full: its crons include the 2.x ones, in
+        list order, and the save that follows writes them; the
+        unreadable entries are kept as records too (by content) and the
+        list record is emptied, not removed.
+        """
+        if not self.crons:
+            return 0
+        registry = self.registry
+        for text in self.legacy_unreadable:
+            name = _broken_name(text)
+            if name not in registry.records:
+                registry.records[name] = _new_record(_unicode(text))
+        moved = len(self.crons)
+        self.legacy_unreadable = []
+        self.crons = []
+        logger.info(
+            "collective.cron: %d entries of the 2.x crontab record moved to "
+            "one record per cron", moved,
+        )
+        return moved
 
     def save(self):
-        """Write the crontab (no-op when read-only)."""
+        """Write what changed in the crontab (no-op when read-only).
+
+        Returns the uids written and removed (``crontab.last_saved``).
+        """
         if self.read_only:
             return False
         crontab = self.crontab
-        entries = [
-            json.dumps(cron.dump(include_logs=False), sort_keys=False)
-            for cron in crontab.crons.values()
+        self._migrate_legacy()
+        written = [
+            cron.uid for cron, position in self._positions() if self._write(cron, position)
         ]
-        self.crons = entries + list(crontab.unreadable)
+        removed = [uid for uid in list(self.stored) if uid not in crontab.crons]
+        for uid in removed:
+            self._forget(uid)
         self.activated = crontab.activated
+        crontab.last_saved = {"written": written, "removed": removed}
         return True
+
+    def save_cron(self, cron):
+        """Write one cron's record only (the whole crontab while a 2.x
+        record is still to be migrated)."""
+        if self.read_only:
+            return False
+        if self.crons:
+            return self.save()
+        previous = self.stored.get(cron.uid)
+        if previous is not None:
+            position = previous[2]
+        else:
+            # add_cron put it last
+            position = self._last_position + STEP
+            self._last_position = position
+        written = [cron.uid] if self._write(cron, position) else []
+        self.activated = self.crontab.activated
+        self.crontab.last_saved = {"written": written, "removed": []}
+        return True
+
+
+def stored_crons(registry=None):
+    """The JSON texts of the per-cron records, in creation order (for tests,
+    the upgrade step and tools)."""
+    registry = registry if registry is not None else getUtility(IRegistry)
+    values = registry.records._values.items(CRONS_PREFIX, CRONS_END)
+    items = []
+    for name, text in values:
+        try:
+            position = int(json.loads(text).get("position") or 0)
+        except (ValueError, TypeError, AttributeError):
+            position = -1
+        items.append((position, name, text))
+    return [text for position, name, text in sorted(items)]
 
 
 def _describe_entry(text):

@@ -1,15 +1,16 @@
 # -*- coding: utf-8 -*-
 """The crontab in the registry: save, load, 2.x records, read-only, events."""
-
 from collective.cron import crontab as models
+from collective.cron.registry import ACTIVATED_RECORD
+from collective.cron.registry import CRONTAB_RECORD
+from collective.cron.registry import record_name
+from collective.cron.registry import stored_crons
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Log
 from collective.cron.interfaces import ICrontabSynchronisationEvent
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IModifiedCrontabEvent
-from collective.cron.registry import ACTIVATED_RECORD
-from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from plone.registry.interfaces import IRegistry
 from zope.component import getGlobalSiteManager
@@ -57,7 +58,8 @@ class TestRegistryManager(RegistryTestCase):
         crontab.add_cron(Cron(name=u"b", periodicity=u"*/5 * * * *", uid=u"u2"))
         crontab.activated = False
         crontab.save()
-        stored = self.registry[CRONTAB_RECORD]
+        stored = stored_crons(self.registry)
+        self.assertEqual(self.registry[CRONTAB_RECORD], [])
         self.assertEqual(len(stored), 2)
         self.assertTrue(all(isinstance(item, six.text_type) for item in stored))
         self.assertEqual(json.loads(stored[0])["environ"], {u"k": 1})
@@ -162,32 +164,16 @@ class Test2xData(RegistryTestCase):
                         "logs_limit": 2,
                         "environ": {"days": 30},
                         "logs": [
-                            {
-                                "date": "2013-01-01 03:00:01",
-                                "status": 1,
-                                "messages": [],
-                            },
-                            {
-                                "date": "2013-01-02 03:00:01",
-                                "status": 2,
-                                "messages": ["w"],
-                            },
-                            {
-                                "date": "2013-07-03 03:00:01",
-                                "status": 0,
-                                "messages": ["x"],
-                            },
+                            {"date": "2013-01-01 03:00:01", "status": 1, "messages": []},
+                            {"date": "2013-01-02 03:00:01", "status": 2, "messages": ["w"]},
+                            {"date": "2013-07-03 03:00:01", "status": 0, "messages": ["x"]},
                         ],
                     }
                 )
             ),
             u"{this is not json",
-            six.text_type(
-                json.dumps({"uid": "bad1", "name": "n", "periodicity": "61 * * * *"})
-            ),
-            six.text_type(
-                json.dumps({"uid": "1a2b", "name": "mail", "periodicity": "@hourly"})
-            ),
+            six.text_type(json.dumps({"uid": "bad1", "name": "n", "periodicity": "61 * * * *"})),
+            six.text_type(json.dumps({"uid": "1a2b", "name": "mail", "periodicity": "@hourly"})),
         ]
 
     def load_with_captured_warnings(self):
@@ -221,10 +207,14 @@ class Test2xData(RegistryTestCase):
     def test_save_moves_logs_to_the_store_and_keeps_broken_entries(self):
         crontab, _ = self.load_with_captured_warnings()
         crontab.save()
-        stored = self.registry[CRONTAB_RECORD]
+        # one record per entry; the 2.x record is emptied, not removed
+        self.assertEqual(self.registry[CRONTAB_RECORD], [])
+        stored = stored_crons(self.registry)
         self.assertEqual(len(stored), 4)
-        self.assertNotIn("logs", json.loads(stored[0]))
+        cleanup = self.registry[record_name(u"0f6c")]
+        self.assertNotIn("logs", json.loads(cleanup))
         self.assertIn(u"{this is not json", stored)
+        self.assertEqual(len(Crontab.load().unreadable), 2)
         store = ILogStore(self.portal)
         # logs_limit of 2 applies: the oldest went
         self.assertEqual([log.status for log in store.logs(u"0f6c")], [2, 0])

@@ -1,6 +1,10 @@
 # -*- coding: utf-8 -*-
 """The upgrade step from collective.cron 2.x to profile version 3000."""
 
+from collective.cron.logstore import ANNOTATION_KEY
+from collective.cron.registry import ACTIVATED_RECORD
+from collective.cron.registry import CRONTAB_RECORD
+from collective.cron.registry import stored_crons
 from collective.cron.compat import text_type
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ICrontabSynchronisationEvent
@@ -9,9 +13,6 @@ from collective.cron.interfaces import IModifiedCrontabEvent
 from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
 from collective.cron.log import WARN
-from collective.cron.logstore import ANNOTATION_KEY
-from collective.cron.registry import ACTIVATED_RECORD
-from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from plone.registry import field
 from plone.registry import Record
@@ -41,11 +42,7 @@ CLEANUP = {
     u"logs": [
         {u"date": u"2014-01-05 03:00:02", u"status": 1, u"messages": []},
         {u"date": u"2014-01-06 03:00:01", u"status": 2, u"messages": [u"3 items left"]},
-        {
-            u"date": u"2014-07-07 03:00:04",
-            u"status": 0,
-            u"messages": [u"Traceback ..."],
-        },
+        {u"date": u"2014-07-07 03:00:04", u"status": 0, u"messages": [u"Traceback ..."]},
     ],
 }
 NEWSLETTER = {
@@ -56,9 +53,7 @@ NEWSLETTER = {
     u"periodicity": u"30 8 * * 1",
     u"logs_limit": 5,
     u"environ": {},
-    u"logs": [
-        {u"date": u"2014-03-03 08:30:00", u"status": 3, u"messages": [u"no runner"]}
-    ],
+    u"logs": [{u"date": u"2014-03-03 08:30:00", u"status": 3, u"messages": [u"no runner"]}],
 }
 BROKEN = u'{"uid": "broken", "name": '
 
@@ -109,9 +104,11 @@ class TestUpgradeFrom2x(unittest.TestCase):
             for step in self.setup.listUpgrades(PROFILE)
             if not isinstance(step, list)
         ]
-        self.assertEqual([step[u"dest"] for step in steps], [(u"3000",)])
+        self.assertEqual(
+            [step[u"dest"] for step in steps], [(u"3000",), (u"3001",)]
+        )
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3000",))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3001",))
 
     def test_crons_are_kept(self):
         self.make_2x_site(self.texts(CLEANUP, NEWSLETTER) + [BROKEN])
@@ -128,12 +125,14 @@ class TestUpgradeFrom2x(unittest.TestCase):
         self.assertFalse(crontab.crons[NEWSLETTER[u"uid"]].activated)
         self.assertTrue(crontab.activated)
         # the unreadable entry is still there for somebody to repair
-        self.assertIn(BROKEN, self.registry[CRONTAB_RECORD])
+        self.assertIn(BROKEN, stored_crons(self.registry))
+        self.assertEqual(self.registry[CRONTAB_RECORD], [])
 
     def test_logs_move_to_the_store_in_utc(self):
         self.make_2x_site(self.texts(CLEANUP, NEWSLETTER))
         self.upgrade()
-        for text in self.registry[CRONTAB_RECORD]:
+        self.assertEqual(len(stored_crons(self.registry)), 2)
+        for text in stored_crons(self.registry):
             self.assertNotIn(u"logs", json.loads(text))
         store = ILogStore(self.portal)
         logs = store.logs(CLEANUP[u"uid"])
@@ -193,9 +192,7 @@ class TestUpgradeFrom2x(unittest.TestCase):
 
     def test_profile_is_applied(self):
         self.make_2x_site(self.texts(CLEANUP))
-        self.portal.manage_permission(
-            u"collective.cron: Manage crons", [], acquire=True
-        )
+        self.portal.manage_permission(u"collective.cron: Manage crons", [], acquire=True)
         self.upgrade()
         roles = [
             role[u"name"]
@@ -211,11 +208,13 @@ class TestUpgradeFrom2x(unittest.TestCase):
     def test_running_it_again_changes_nothing(self):
         self.make_2x_site(self.texts(CLEANUP, NEWSLETTER))
         self.upgrade()
-        stored = list(self.registry[CRONTAB_RECORD])
+        stored = stored_crons(self.registry)
         from collective.cron.upgrades.v3000 import upgrade_to_3000
+        from collective.cron.upgrades.v3001 import upgrade_to_3001
 
         upgrade_to_3000(self.setup)
-        self.assertEqual(list(self.registry[CRONTAB_RECORD]), stored)
+        upgrade_to_3001(self.setup)
+        self.assertEqual(stored_crons(self.registry), stored)
         self.assertEqual(ILogStore(self.portal).count(CLEANUP[u"uid"]), 2)
         self.assertEqual(ILogStore(self.portal).count(NEWSLETTER[u"uid"]), 1)
 
@@ -226,3 +225,42 @@ class TestUpgradeFrom2x(unittest.TestCase):
         self.upgrade()
         self.assertEqual(self.registry[CRONTAB_RECORD], [])
         self.assertTrue(self.registry[ACTIVATED_RECORD])
+
+
+class TestUpgradeTo3001(unittest.TestCase):
+    """A 3000 site whose list record holds 2.x data (a registry.xml import,
+    ``@registry``): step 3001 gives every cron a record of its own."""
+
+    layer = COLLECTIVE_CRON_INTEGRATION_TESTING
+    setUp = TestUpgradeFrom2x.__dict__["setUp"]
+    make_2x_site = TestUpgradeFrom2x.__dict__["make_2x_site"]
+    texts = TestUpgradeFrom2x.__dict__["texts"]
+
+    def test_list_record_moves_to_one_record_per_cron(self):
+        newest_first = dict(CLEANUP, logs=list(reversed(CLEANUP[u"logs"])))
+        self.make_2x_site(self.texts(newest_first, NEWSLETTER) + [BROKEN])
+        self.setup.setLastVersionForProfile(PROFILE, u"3000")
+        steps = [s for s in self.setup.listUpgrades(PROFILE) if not isinstance(s, list)]
+        self.assertEqual([step[u"dest"] for step in steps], [(u"3001",)])
+        self.setup.upgradeProfile(PROFILE)
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3001",))
+        # emptied, still registered
+        self.assertEqual(self.registry[CRONTAB_RECORD], [])
+        stored = stored_crons(self.registry)
+        self.assertEqual(len(stored), 3)
+        self.assertIn(BROKEN, stored)
+        crontab = Crontab.load(self.portal)
+        self.assertEqual(list(crontab.crons), [CLEANUP[u"uid"], NEWSLETTER[u"uid"]])
+        cleanup = crontab.crons[CLEANUP[u"uid"]]
+        self.assertEqual(cleanup.environ, {u"days": 30, u"path": u"/plone/news"})
+        self.assertEqual((cleanup.user, cleanup.logs_limit), (u"admin", 2))
+        # logs_limit 2 keeps the two newest, stored oldest first
+        logs = ILogStore(self.portal).logs(CLEANUP[u"uid"])
+        self.assertEqual([log.status for log in logs], [WARN, FAILURE])
+        self.assertEqual(logs[1].date, utc(2014, 7, 7, 1, 0, 4))
+        # again: nothing to do
+        from collective.cron.upgrades.v3001 import upgrade_to_3001
+
+        upgrade_to_3001(self.setup)
+        self.assertEqual(stored_crons(self.registry), stored)
+        self.assertEqual(ILogStore(self.portal).count(CLEANUP[u"uid"]), 2)

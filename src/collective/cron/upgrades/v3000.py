@@ -19,7 +19,9 @@ statuses as integers.  This step:
    cron.
 
 Entries that cannot be read are logged and kept untouched in the registry.
-Running the step again changes nothing more.
+Running the step again changes nothing more.  With the storage of 3001 the
+save of step 3 already gives every cron a record of its own (see
+``v3001``), so a 2.x site is migrated by this step.
 """
 
 from collective.cron import logger
