@@ -1,14 +1,30 @@
 # -*- coding: utf-8 -*-
-"""``@@cron-settings/bulk``: the buttons of the list, on the selected crons.
+"""``@@cron-settings/bulk``: the buttons of the list, on the selected crons
+or on all the crons that match the list's search and filters.
 
-An ``ActionPage`` like the others (token, cancel, read-only): only
-"delete" asks for a confirmation, and a GET goes back to the list.
+An ``ActionPage`` like the others (token, cancel, read-only): "delete", and
+any action on "all that match", ask for a confirmation (which says how
+many crons), and a GET goes back to the list.
 """
 
 from collective.cron import _
+from collective.cron.browser import helpers
+from collective.cron.browser import listing
 from collective.cron.browser.actions import ActionPage
 from collective.cron.browser.actions import run_cron_now
 from collective.cron.browser.actions import switch_message
+from collective.cron.compat import native_string
+from collective.cron.compat import quote
+
+# The confirmation of an action on "all that match" names this many crons.
+CONFIRM_SHOWN = 20
+
+ACTION_BUTTONS = (
+    u"form.button.activate",
+    u"form.button.deactivate",
+    u"form.button.run",
+    u"form.button.delete",
+)
 
 
 class BulkActions(ActionPage):
@@ -21,40 +37,106 @@ class BulkActions(ActionPage):
     goes back to the list.
     """
 
-    confirm_button = _(u"button_delete", default=u"Delete")
     confirm_class = u"btn btn-danger destructive"
-    page_title = _(u"title_delete_crons", default=u"Delete these crons?")
-    confirm_text = _(
-        u"confirm_delete_crons",
-        default=u"These crons, their queued jobs and their logs will be "
-        u"removed. This cannot be undone.",
-    )
+
+    @property
+    def matching_scope(self):
+        """Whether the action is on all the crons that match the query."""
+        return self.request.form.get("scope") == u"matching"
+
+    @property
+    def action(self):
+        for name in ACTION_BUTTONS:
+            if name in self.request.form:
+                return name
+        return None
+
+    @property
+    def confirm_button(self):
+        return BUTTONS.get(self.action, BUTTONS[u"form.button.delete"])
+
+    @property
+    def page_title(self):
+        if self.action == u"form.button.delete":
+            return _(u"title_delete_crons", default=u"Delete these crons?")
+        return _(u"title_bulk_confirm", default=u"Change all these crons?")
+
+    @property
+    def confirm_text(self):
+        if self.matching_scope:
+            mapping = {u"count": len(self.selected())}
+            if self.action == u"form.button.delete":
+                return _(
+                    u"confirm_delete_matching",
+                    default=u"All the ${count} crons that match the search and "
+                    u"filters, their queued jobs and their logs will be "
+                    u"removed. This cannot be undone.",
+                    mapping=mapping,
+                )
+            return _(
+                u"confirm_bulk_matching",
+                default=u"This applies to all the ${count} crons that match "
+                u"the search and filters.",
+                mapping=mapping,
+            )
+        return _(
+            u"confirm_delete_crons",
+            default=u"These crons, their queued jobs and their logs will be "
+            u"removed. This cannot be undone.",
+        )
+
+    @property
+    def list_url(self):
+        """The list as it was: same search, filters, sort."""
+        fields = self.query().params()
+        if not fields:
+            return self.dashboard_url
+        return u"%s?%s" % (self.dashboard_url, query_string(fields))
 
     @property
     def cancel_url(self):
-        return self.dashboard_url
+        return self.list_url
 
     @property
     def writes(self):
         return u"form.button.run" not in self.request.form
 
     def answer_get(self):
-        return self.redirect(self.dashboard_url)
+        return self.redirect(self.list_url)
+
+    def query(self):
+        return listing.Query.from_form(self.request.form)
 
     def selected(self):
+        if getattr(self, "_selected", None) is not None:
+            return self._selected
+        if self.matching_scope:
+            query = self.query()
+            names = None
+            if u"norunner" in query.status:
+                names = helpers.runner_factories(self.context).keys()
+            self._selected = listing.select(self.crontab, query, names)
+            return self._selected
         uids = self.request.form.get("uids") or []
         if not isinstance(uids, (list, tuple)):
             uids = [uids]
         crons = self.crontab.crons
-        return [crons[uid] for uid in uids if uid in crons]
+        self._selected = [crons[uid] for uid in uids if uid in crons]
+        return self._selected
 
     def confirm_items(self):
-        return [self.cron_info(cron) for cron in self.selected()]
+        crons = self.selected()
+        if self.matching_scope:
+            crons = crons[:CONFIRM_SHOWN]
+        return [self.cron_info(cron) for cron in crons]
 
     def hidden_fields(self):
-        fields = [(u"uids:list", cron.uid) for cron in self.selected()]
+        if self.matching_scope:
+            fields = [(u"scope", u"matching")] + self.query().params()
+        else:
+            fields = [(u"uids:list", cron.uid) for cron in self.selected()]
         fields.append((u"confirmed", u"1"))
-        fields.append((u"form.button.delete", u"1"))
+        fields.append((self.action or u"form.button.delete", u"1"))
         return fields
 
     def perform(self):
@@ -68,6 +150,8 @@ class BulkActions(ActionPage):
                 _(u"message_nothing_selected", default=u"Select at least one cron."),
                 u"warning",
             )
+        if self.matching_scope and self.action and not form.get(u"confirmed"):
+            return self.render()
         if u"form.button.run" in form:
             return self.run(crons)
         if u"form.button.activate" in form:
@@ -78,7 +162,7 @@ class BulkActions(ActionPage):
             if not form.get(u"confirmed"):
                 return self.render()
             return self.delete(crons)
-        return self.redirect(self.dashboard_url)
+        return self.redirect(self.list_url)
 
     def switch(self, uid):
         cron = self.crontab.crons.get(uid)
@@ -90,7 +174,7 @@ class BulkActions(ActionPage):
             )
         cron.activated = not cron.activated
         self.crontab.save()
-        return self.redirect(self.dashboard_url, switch_message(cron))
+        return self.redirect(self.list_url, switch_message(cron))
 
     def set_active(self, crons, active):
         for cron in crons:
@@ -109,7 +193,7 @@ class BulkActions(ActionPage):
                 default=u"Crons turned off: ${count}.",
                 mapping=mapping,
             )
-        return self.redirect(self.dashboard_url, message)
+        return self.redirect(self.list_url, message)
 
     def run(self, crons):
         queued = 0
@@ -127,7 +211,7 @@ class BulkActions(ActionPage):
                     mapping={u"count": queued},
                 )
             )
-        return self.redirect(self.dashboard_url)
+        return self.redirect(self.list_url)
 
     def delete(self, crons):
         for cron in crons:
@@ -141,3 +225,20 @@ class BulkActions(ActionPage):
                 mapping={u"count": len(crons)},
             ),
         )
+
+
+def query_string(fields):
+    """``[(name, value)]`` as a query string (UTF-8, Zope's ``:list`` kept)."""
+    return u"&".join(
+        u"%s=%s"
+        % (quote(native_string(name), safe=":"), quote(native_string(value), safe=""))
+        for name, value in fields
+    )
+
+
+BUTTONS = {
+    u"form.button.activate": _(u"button_activate", default=u"Activate"),
+    u"form.button.deactivate": _(u"button_deactivate", default=u"Deactivate"),
+    u"form.button.run": _(u"button_run_now", default=u"Run now"),
+    u"form.button.delete": _(u"button_delete", default=u"Delete"),
+}

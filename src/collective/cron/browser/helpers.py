@@ -288,15 +288,19 @@ def runner_title(factory):
 
 
 def shortest_period(crontab):
-    """Seconds between two runs of the most frequent active cron, or None."""
-    periods = []
+    """Seconds between two runs of the most frequent active cron, or None.
+
+    Worked out once per (schedule, zone): a site with 10,000 crons has
+    far fewer distinct schedules.
+    """
+    keys = set()
     for cron in crontab.crons.values():
-        if not cron.active:
-            continue
+        if cron.active:
+            keys.add((cron.periodicity, cron.effective_timezone))
+    periods = []
+    for expression, zone in keys:
         try:
-            seconds = periodicity.period_seconds(
-                cron.periodicity, cron.effective_timezone
-            )
+            seconds = periodicity.period_seconds(expression, zone)
         except (ValueError, periodicity.InvalidTimezone):
             continue
         if seconds:

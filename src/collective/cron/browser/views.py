@@ -11,6 +11,7 @@ from collective.cron import health
 from collective.cron import logger
 from collective.cron import periodicity
 from collective.cron.browser import helpers
+from collective.cron.browser import listing
 from collective.cron.browser.base import CRON_VIEW
 from collective.cron.browser.base import CronItem
 from collective.cron.browser.base import DashboardPage
@@ -29,6 +30,20 @@ import json
 
 LOGS_PAGE_SIZE = 20
 PREVIEW_COUNT = 5
+
+FILTER_LABELS = {
+    u"active": _(u"filter_active", default=u"Active"),
+    u"paused": _(u"filter_paused", default=u"Paused"),
+    u"failing": _(u"filter_failing", default=u"Failing (last run failed)"),
+    u"norunner": _(u"filter_norunner", default=u"No runner"),
+}
+
+SORT_LABELS = {
+    u"name": _(u"sort_name", default=u"Name"),
+    u"next": _(u"sort_next", default=u"Next run"),
+    u"last_run": _(u"sort_last_run", default=u"Last run"),
+    u"status": _(u"sort_status", default=u"Last status"),
+}
 
 # How old a worker's heartbeat may be before the dashboard warns, at least:
 # workers show they are alive about once a minute.
@@ -103,8 +118,82 @@ class CronDashboard(DashboardPage):
             return page
         return getMultiAdapter((CronItem(self, cron), request), name=CRON_VIEW)
 
+    @property
+    def query(self):
+        if getattr(self, "_query", None) is None:
+            self._query = listing.Query.from_form(self.request.form)
+        return self._query
+
+    def matching(self):
+        """The crons that match the query, sorted (nothing formatted yet)."""
+        if getattr(self, "_matching", None) is None:
+            names = None
+            if u"norunner" in self.query.status:
+                names = helpers.runner_factories(self.context).keys()
+            self._matching = listing.select(self.crontab, self.query, names)
+        return self._matching
+
+    @property
+    def page_size(self):
+        return listing.page_size(self.request.form.get("b_size"))
+
+    def batch(self):
+        """The page of the list shown: only its crons are formatted."""
+        if getattr(self, "_batch", None) is None:
+            crons = self.matching()
+            size = self.page_size
+            start = listing.page_start(
+                self.request.form.get("b_start"), len(crons), size
+            )
+            self._batch = Batch(crons, size, start)
+        return self._batch
+
     def crons(self):
-        return [self.cron_info(cron) for cron in self.crontab.crons.values()]
+        return [self.cron_info(cron) for cron in self.batch()]
+
+    @property
+    def total(self):
+        return len(self.crontab.crons)
+
+    def batch_navigation(self):
+        """Plone's batch links; they carry the query string along."""
+        batch = self.batch()
+        if batch.sequence_length <= batch.size:
+            return u""
+        navigation = getMultiAdapter(
+            (self.context, self.request), name="batchnavigation"
+        )
+        return navigation(batch)
+
+    def query_fields(self):
+        """The query as hidden fields, for the bulk form ("all matching")."""
+        return self.query.params()
+
+    def page_sizes(self):
+        return [
+            {u"value": size, u"selected": size == self.page_size}
+            for size in listing.PAGE_SIZES
+        ]
+
+    def status_filters(self):
+        return [
+            {
+                u"value": value,
+                u"label": FILTER_LABELS[value],
+                u"checked": value in self.query.status,
+            }
+            for value in listing.STATUS_FILTERS
+        ]
+
+    def sort_options(self):
+        return [
+            {
+                u"value": value,
+                u"label": SORT_LABELS[value],
+                u"selected": value == self.query.sort_on,
+            }
+            for value in listing.SORT_KEYS
+        ]
 
     def engine(self):
         state = health.engine_state(self.context)

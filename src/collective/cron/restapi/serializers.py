@@ -12,6 +12,7 @@ request)::
 from collective.cron import clock
 from collective.cron import health
 from collective.cron import periodicity
+from collective.cron.browser import listing
 from collective.cron.compat import native_string
 from collective.cron.compat import quote
 from collective.cron.compat import text_type
@@ -56,6 +57,12 @@ def status_name(log):
 def request_language(request):
     language = request.get("LANGUAGE", None) or "en"
     return language.split("-")[0]
+
+
+def runner_names(site):
+    from collective.cron.browser.helpers import runner_factories
+
+    return runner_factories(site).keys()
 
 
 def engine_state(site):
@@ -169,7 +176,12 @@ class SerializeCronToJson(CronSerializerBase):
 @implementer(ISerializeToJson)
 @adapter(ICrontab, IRequest)
 class SerializeCrontabToJson(object):
-    """The crontab: global switch, job system state, crons (batched)."""
+    """The crontab: global switch, job system state, crons (batched).
+
+    The crons are those that match ``q``, ``status``, ``sort_on`` and
+    ``sort_order`` (as on the dashboard: ``browser.listing``); only the
+    page asked for (``b_start``, ``b_size``) is serialised.
+    """
 
     def __init__(self, crontab, request):
         self.crontab = crontab
@@ -178,7 +190,11 @@ class SerializeCrontabToJson(object):
     def __call__(self):
         crontab = self.crontab
         site = crontab.site if crontab.site is not None else getSite()
-        batch = HypermediaBatch(self.request, list(crontab.crons.values()))
+        query = listing.Query.from_form(self.request.form)
+        names = None
+        if u"norunner" in query.status:
+            names = runner_names(site)
+        batch = HypermediaBatch(self.request, listing.select(crontab, query, names))
         data = {
             "@id": batch.canonical_url,
             "activated": crontab.activated,

@@ -29,7 +29,7 @@ class TestInstall(unittest.TestCase):
     def test_profile_version(self):
         setup = self.portal.portal_setup
         self.assertEqual(
-            setup.getLastVersionForProfile("collective.cron:default"), ("3000",)
+            setup.getLastVersionForProfile("collective.cron:default"), ("3001",)
         )
 
     def test_records(self):
