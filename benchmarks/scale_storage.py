@@ -20,6 +20,7 @@ the storage alone (``manager.save_cron`` + commit, no queue synchronisation).
 
 Usage: ``.envs/py311-plone60/bin/python benchmarks/scale_storage.py``.
 """
+
 from __future__ import print_function
 
 import argparse
@@ -99,8 +100,11 @@ def inside(arguments):
 
     def add():
         crontab.save_cron(
-            Cron(uid="scale-new", name="collective.cron.bench.noop",
-                 periodicity="0 0 1 1 *")
+            Cron(
+                uid="scale-new",
+                name="collective.cron.bench.noop",
+                periodicity="0 0 1 1 *",
+            )
         )
 
     def delete():
@@ -123,7 +127,9 @@ def inside(arguments):
     edit_ms, edit_bytes = timed_commit(storage, edit)
     if profile is not None:
         profile.disable()
-        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(
+            25
+        )
     add_ms, add_bytes = timed_commit(storage, add)
     delete_ms, delete_bytes = timed_commit(storage, delete)
     connection.close()
@@ -131,8 +137,19 @@ def inside(arguments):
         "storage crons=%d edit_ms=%.0f edit_bytes=%d add_ms=%.0f add_bytes=%d "
         "delete_ms=%.0f delete_bytes=%d load_ms=%.0f load_cron_ms=%.1f "
         "record_write_ms=%.1f record_write_bytes=%d"
-        % (arguments.crons, edit_ms, edit_bytes, add_ms, add_bytes,
-           delete_ms, delete_bytes, load_ms, load_cron_ms, store_ms, store_bytes)
+        % (
+            arguments.crons,
+            edit_ms,
+            edit_bytes,
+            add_ms,
+            add_bytes,
+            delete_ms,
+            delete_bytes,
+            load_ms,
+            load_cron_ms,
+            store_ms,
+            store_bytes,
+        )
     )
     sys.stdout.flush()
     os._exit(0)
@@ -144,8 +161,13 @@ def driver(arguments):
         queue = "sqlite:///" + os.path.join(workdir, "queue.sqlite")
         conf = make_instance(workdir, "storage", queue)
         command = [
-            sys.executable, os.path.abspath(__file__), "--inside",
-            "--conf", conf, "--crons", str(arguments.crons),
+            sys.executable,
+            os.path.abspath(__file__),
+            "--inside",
+            "--conf",
+            conf,
+            "--crons",
+            str(arguments.crons),
         ] + (["--profile"] if arguments.profile else [])
         environment = dict(os.environ)
         environment["PYTHONPATH"] = HERE
@@ -163,8 +185,9 @@ def main(argv=None):
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--conf", help=argparse.SUPPRESS)
     parser.add_argument("--crons", type=int, default=10000)
-    parser.add_argument("--profile", action="store_true",
-                        help="profile the edit (to stderr)")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the edit (to stderr)"
+    )
     arguments = parser.parse_args(argv)
     if arguments.inside:
         inside(arguments)

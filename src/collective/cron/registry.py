@@ -191,7 +191,9 @@ class CrontabRegistryManager(object):
         except (InvalidCron, ValueError, TypeError, AttributeError) as error:
             logger.warning(
                 "Ignoring unreadable cron %s (%s) of the crontab: %s",
-                name, _describe_entry(text), error,
+                name,
+                _describe_entry(text),
+                error,
             )
             # Kept in its record: saving never rewrites nor drops it.
             self.crontab.unreadable.append(text)
@@ -213,7 +215,9 @@ class CrontabRegistryManager(object):
                 if only is None:
                     logger.warning(
                         "Ignoring unreadable cron #%d (%s) of the crontab: %s",
-                        position + 1, _describe_entry(text), error,
+                        position + 1,
+                        _describe_entry(text),
+                        error,
                     )
                     crontab.unreadable.append(text)
                     self.legacy_unreadable.append(text)
@@ -226,7 +230,8 @@ class CrontabRegistryManager(object):
             if cron.uid in crontab.crons:
                 logger.warning(
                     "Ignoring a second cron with uid %s (%r) in the crontab",
-                    cron.uid, cron.name,
+                    cron.uid,
+                    cron.name,
                 )
                 crontab.unreadable.append(text)
                 self.legacy_unreadable.append(text)
@@ -308,7 +313,8 @@ class CrontabRegistryManager(object):
         self.crons = []
         logger.info(
             "collective.cron: %d entries of the 2.x crontab record moved to "
-            "one record per cron", moved,
+            "one record per cron",
+            moved,
         )
         return moved
 
@@ -322,7 +328,9 @@ class CrontabRegistryManager(object):
         crontab = self.crontab
         self._migrate_legacy()
         written = [
-            cron.uid for cron, position in self._positions() if self._write(cron, position)
+            cron.uid
+            for cron, position in self._positions()
+            if self._write(cron, position)
         ]
         removed = [uid for uid in list(self.stored) if uid not in crontab.crons]
         for uid in removed:

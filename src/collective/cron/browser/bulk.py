@@ -8,8 +8,8 @@ many crons), and a GET goes back to the list.
 """
 
 from collective.cron import _
+from collective.cron import listing
 from collective.cron.browser import helpers
-from collective.cron.browser import listing
 from collective.cron.browser.actions import ActionPage
 from collective.cron.browser.actions import run_cron_now
 from collective.cron.browser.actions import switch_message

@@ -12,17 +12,15 @@ from collective.cron import _
 from collective.cron import clock
 from collective.cron import periodicity
 from collective.cron.compat import as_text
-from collective.cron.crontab import Cron
 from collective.cron.crontab import FAILURE
 from collective.cron.crontab import NOTRUN
 from collective.cron.crontab import OK
 from collective.cron.crontab import WARN
-from collective.cron.interfaces import IJobRunner
+from collective.cron.listing import (  # noqa: F401 (helpers.runner_factories)
+    runner_factories,
+)
 from ZODB.POSException import ConflictError
-from zope.component import getSiteManager
 from zope.i18nmessageid import Message
-from zope.interface import implementedBy
-from zope.interface import providedBy
 
 STATUS_LABELS = {
     OK: _(u"status_ok", default=u"OK"),
@@ -257,18 +255,6 @@ _PERIODS = {
 
 # ---------------------------------------------------------------------------
 # Runners
-
-
-def runner_factories(site):
-    """The registered job runners: {name: factory}."""
-    registry = getSiteManager().adapters
-    found = {}
-    for name, factory in registry.lookupAll(
-        (providedBy(site), implementedBy(Cron)), IJobRunner
-    ):
-        if name:
-            found[as_text(name)] = factory
-    return found
 
 
 def runner_title(factory):

@@ -8,10 +8,10 @@ and ``forms.py``.
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import health
+from collective.cron import listing
 from collective.cron import logger
 from collective.cron import periodicity
 from collective.cron.browser import helpers
-from collective.cron.browser import listing
 from collective.cron.browser.base import CRON_VIEW
 from collective.cron.browser.base import CronItem
 from collective.cron.browser.base import DashboardPage

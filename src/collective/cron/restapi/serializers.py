@@ -11,8 +11,8 @@ request)::
 
 from collective.cron import clock
 from collective.cron import health
+from collective.cron import listing
 from collective.cron import periodicity
-from collective.cron.browser import listing
 from collective.cron.compat import native_string
 from collective.cron.compat import quote
 from collective.cron.compat import text_type
@@ -60,7 +60,7 @@ def request_language(request):
 
 
 def runner_names(site):
-    from collective.cron.browser.helpers import runner_factories
+    from collective.cron.listing import runner_factories
 
     return runner_factories(site).keys()
 
@@ -179,7 +179,7 @@ class SerializeCrontabToJson(object):
     """The crontab: global switch, job system state, crons (batched).
 
     The crons are those that match ``q``, ``status``, ``sort_on`` and
-    ``sort_order`` (as on the dashboard: ``browser.listing``); only the
+    ``sort_order`` (as on the dashboard: ``collective.cron.listing``); only the
     page asked for (``b_start``, ``b_size``) is serialised.
     """
 

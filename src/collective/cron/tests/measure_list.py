@@ -3,6 +3,7 @@
 many crons (issue 11).  Run:
 zope-testrunner --test-path=src -s collective.cron --tests-pattern='^measure_list$'
 with CRONS=1000 (default) or 10000."""
+
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.tests.test_restapi import RestApiMixin
@@ -42,19 +43,34 @@ class Measure(RestApiMixin, unittest.TestCase):
                 self.assertEqual(response.status_code, 200)
             print(
                 "scale crons=%d %s_ms first=%.0f best=%.0f median=%.0f bytes=%d"
-                % (count, label, times[0], min(times), sorted(times)[2], len(response.content))
+                % (
+                    count,
+                    label,
+                    times[0],
+                    min(times),
+                    sorted(times)[2],
+                    len(response.content),
+                )
             )
 
     def test_profile(self):
         """Where the time of one dashboard page goes (in-process)."""
+        from plone.app.testing import login
+        from plone.app.testing import setRoles
+        from plone.app.testing import TEST_USER_ID
+        from plone.app.testing import TEST_USER_NAME
+
         import cProfile
         import pstats
-        from plone.app.testing import setRoles, login, TEST_USER_ID, TEST_USER_NAME
+
         count = int(os.environ.get("CRONS", "1000"))
         crontab = Crontab.load(self.portal)
         for index in range(count):
-            crontab.add_cron(Cron(uid=u"p%05d" % index, name=u"b.%d" % index,
-                                  periodicity=u"0 0 1 1 *"))
+            crontab.add_cron(
+                Cron(
+                    uid=u"p%05d" % index, name=u"b.%d" % index, periodicity=u"0 0 1 1 *"
+                )
+            )
         crontab.save()
         transaction.commit()
         setRoles(self.portal, TEST_USER_ID, ["Manager"])

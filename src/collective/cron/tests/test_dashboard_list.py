@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """The dashboard list at scale: batching, search, filters, sorts, bulk on
 "all that match" (issue 11)."""
+
 from collective.cron import clock
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
@@ -23,7 +24,13 @@ class ListTestCase(DashboardTestCase):
         self.addCleanup(clock.reset)
         crontab = Crontab.load(self.portal)
         for uid, name, periodicity, activated, description in (
-            (u"c1", u"collective.cron.test.ok", u"0 12 * * *", True, u"Daily NOON report"),
+            (
+                u"c1",
+                u"collective.cron.test.ok",
+                u"0 12 * * *",
+                True,
+                u"Daily NOON report",
+            ),
             (u"c2", u"Beta.unknown", u"30 10 * * *", True, u""),
             (u"c3", u"alpha.unknown", u"0 11 * * *", False, u""),
             (u"c4", u"collective.cron.test.warn", u"15 10 * * *", True, u"cleanup"),
@@ -97,7 +104,9 @@ class TestSearch(ListTestCase):
 class TestFilters(ListTestCase):
 
     def test_active(self):
-        self.assertEqual(self.shown(u"status:list=active"), [u"c1", u"c2", u"c4", u"c5"])
+        self.assertEqual(
+            self.shown(u"status:list=active"), [u"c1", u"c2", u"c4", u"c5"]
+        )
 
     def test_paused(self):
         self.assertEqual(self.shown(u"status:list=paused"), [u"c3"])
@@ -127,21 +136,27 @@ class TestSorts(ListTestCase):
 
     def test_next_run(self):
         # 10:00 frozen: c4 10:15, c2 10:30, c5 10:45, c1 12:00; c3 is off
-        self.assertEqual(self.shown(u"sort_on=next"), [u"c4", u"c2", u"c5", u"c1", u"c3"])
+        self.assertEqual(
+            self.shown(u"sort_on=next"), [u"c4", u"c2", u"c5", u"c1", u"c3"]
+        )
         self.assertEqual(
             self.shown(u"sort_on=next&sort_order=descending"),
             [u"c1", u"c5", u"c2", u"c4", u"c3"],
         )
 
     def test_last_run(self):
-        self.assertEqual(self.shown(u"sort_on=last_run"), [u"c1", u"c5", u"c2", u"c3", u"c4"])
+        self.assertEqual(
+            self.shown(u"sort_on=last_run"), [u"c1", u"c5", u"c2", u"c3", u"c4"]
+        )
         self.assertEqual(
             self.shown(u"sort_on=last_run&sort_order=descending"),
             [u"c2", u"c5", u"c1", u"c3", u"c4"],
         )
 
     def test_status(self):
-        self.assertEqual(self.shown(u"sort_on=status"), [u"c2", u"c5", u"c1", u"c3", u"c4"])
+        self.assertEqual(
+            self.shown(u"sort_on=status"), [u"c2", u"c5", u"c1", u"c3", u"c4"]
+        )
         self.assertEqual(
             self.shown(u"sort_on=status&sort_order=descending"),
             [u"c1", u"c2", u"c5", u"c3", u"c4"],
@@ -159,7 +174,9 @@ class TestBulkOnMatching(ListTestCase):
         # nothing changed yet: the confirmation says how many
         self.assertIn(u"all the 3 crons that match", browser.contents)
         self.assertTrue(self.crontab().crons[u"c2"].activated)
-        browser.getForm(id="cron-confirm").getControl(name="form.button.confirm").click()
+        browser.getForm(id="cron-confirm").getControl(
+            name="form.button.confirm"
+        ).click()
         self.assertIn(u"Crons turned off: 3.", browser.contents)
         crons = self.crontab().crons
         self.assertEqual(
@@ -176,7 +193,9 @@ class TestBulkOnMatching(ListTestCase):
         form.getControl(name="scope").value = [u"matching"]
         form.getControl(u"Delete").click()
         self.assertIn(u"All the 2 crons that match", browser.contents)
-        browser.getForm(id="cron-confirm").getControl(name="form.button.confirm").click()
+        browser.getForm(id="cron-confirm").getControl(
+            name="form.button.confirm"
+        ).click()
         self.assertEqual(sorted(self.crontab().crons), [u"c1", u"c3", u"c4"])
 
     def test_cancel_changes_nothing(self):
@@ -186,5 +205,10 @@ class TestBulkOnMatching(ListTestCase):
         form.getControl(name="scope").value = [u"matching"]
         form.getControl(u"Deactivate").click()
         browser.getForm(id="cron-confirm").getControl(name="form.button.cancel").click()
-        self.assertTrue(all(cron.activated for cron in self.crontab().crons.values()
-                            if cron.uid != u"c3"))
+        self.assertTrue(
+            all(
+                cron.activated
+                for cron in self.crontab().crons.values()
+                if cron.uid != u"c3"
+            )
+        )

@@ -1,16 +1,17 @@
 # -*- coding: utf-8 -*-
 """The crontab in the registry: save, load, 2.x records, read-only, events."""
+
 from collective.cron import crontab as models
-from collective.cron.registry import ACTIVATED_RECORD
-from collective.cron.registry import CRONTAB_RECORD
-from collective.cron.registry import record_name
-from collective.cron.registry import stored_crons
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Log
 from collective.cron.interfaces import ICrontabSynchronisationEvent
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IModifiedCrontabEvent
+from collective.cron.registry import ACTIVATED_RECORD
+from collective.cron.registry import CRONTAB_RECORD
+from collective.cron.registry import record_name
+from collective.cron.registry import stored_crons
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from plone.registry.interfaces import IRegistry
 from zope.component import getGlobalSiteManager
@@ -164,16 +165,32 @@ class Test2xData(RegistryTestCase):
                         "logs_limit": 2,
                         "environ": {"days": 30},
                         "logs": [
-                            {"date": "2013-01-01 03:00:01", "status": 1, "messages": []},
-                            {"date": "2013-01-02 03:00:01", "status": 2, "messages": ["w"]},
-                            {"date": "2013-07-03 03:00:01", "status": 0, "messages": ["x"]},
+                            {
+                                "date": "2013-01-01 03:00:01",
+                                "status": 1,
+                                "messages": [],
+                            },
+                            {
+                                "date": "2013-01-02 03:00:01",
+                                "status": 2,
+                                "messages": ["w"],
+                            },
+                            {
+                                "date": "2013-07-03 03:00:01",
+                                "status": 0,
+                                "messages": ["x"],
+                            },
                         ],
                     }
                 )
             ),
             u"{this is not json",
-            six.text_type(json.dumps({"uid": "bad1", "name": "n", "periodicity": "61 * * * *"})),
-            six.text_type(json.dumps({"uid": "1a2b", "name": "mail", "periodicity": "@hourly"})),
+            six.text_type(
+                json.dumps({"uid": "bad1", "name": "n", "periodicity": "61 * * * *"})
+            ),
+            six.text_type(
+                json.dumps({"uid": "1a2b", "name": "mail", "periodicity": "@hourly"})
+            ),
         ]
 
     def load_with_captured_warnings(self):

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """``GET @crons`` at scale: batching links, search, filters, sorts (issue 11)."""
+
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import FAILURE
@@ -65,6 +66,7 @@ class TestListing(RestApiMixin, unittest.TestCase):
     def test_sort(self):
         self.assertEqual(self.uids(sort_on=u"name", b_size=2), [u"u6", u"u5"])
         self.assertEqual(
-            self.uids(sort_on=u"name", sort_order=u"descending", b_size=2), [u"u0", u"u1"]
+            self.uids(sort_on=u"name", sort_order=u"descending", b_size=2),
+            [u"u0", u"u1"],
         )
         self.assertEqual(self.uids(sort_on=u"status")[0], u"u4")

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """One registry record per cron: uids of any script, writes of what changed,
 concurrent edits, the 2.x list record read beside and migrated, read-only."""
+
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ILogStore
@@ -19,7 +20,6 @@ from zope.component.hooks import setSite
 import json
 import transaction
 import unittest
-
 
 UIDS = (u"caf\xe9", u"\u65e5\u672c", u"\U0001f600", u"a.b c/d", u"plain-uid_1")
 

@@ -1,10 +1,6 @@
 # -*- coding: utf-8 -*-
 """The upgrade step from collective.cron 2.x to profile version 3000."""
 
-from collective.cron.logstore import ANNOTATION_KEY
-from collective.cron.registry import ACTIVATED_RECORD
-from collective.cron.registry import CRONTAB_RECORD
-from collective.cron.registry import stored_crons
 from collective.cron.compat import text_type
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ICrontabSynchronisationEvent
@@ -13,6 +9,10 @@ from collective.cron.interfaces import IModifiedCrontabEvent
 from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
 from collective.cron.log import WARN
+from collective.cron.logstore import ANNOTATION_KEY
+from collective.cron.registry import ACTIVATED_RECORD
+from collective.cron.registry import CRONTAB_RECORD
+from collective.cron.registry import stored_crons
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from plone.registry import field
 from plone.registry import Record
@@ -42,7 +42,11 @@ CLEANUP = {
     u"logs": [
         {u"date": u"2014-01-05 03:00:02", u"status": 1, u"messages": []},
         {u"date": u"2014-01-06 03:00:01", u"status": 2, u"messages": [u"3 items left"]},
-        {u"date": u"2014-07-07 03:00:04", u"status": 0, u"messages": [u"Traceback ..."]},
+        {
+            u"date": u"2014-07-07 03:00:04",
+            u"status": 0,
+            u"messages": [u"Traceback ..."],
+        },
     ],
 }
 NEWSLETTER = {
@@ -53,7 +57,9 @@ NEWSLETTER = {
     u"periodicity": u"30 8 * * 1",
     u"logs_limit": 5,
     u"environ": {},
-    u"logs": [{u"date": u"2014-03-03 08:30:00", u"status": 3, u"messages": [u"no runner"]}],
+    u"logs": [
+        {u"date": u"2014-03-03 08:30:00", u"status": 3, u"messages": [u"no runner"]}
+    ],
 }
 BROKEN = u'{"uid": "broken", "name": '
 
@@ -104,9 +110,7 @@ class TestUpgradeFrom2x(unittest.TestCase):
             for step in self.setup.listUpgrades(PROFILE)
             if not isinstance(step, list)
         ]
-        self.assertEqual(
-            [step[u"dest"] for step in steps], [(u"3000",), (u"3001",)]
-        )
+        self.assertEqual([step[u"dest"] for step in steps], [(u"3000",), (u"3001",)])
         self.setup.upgradeProfile(PROFILE)
         self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3001",))
 
@@ -192,7 +196,9 @@ class TestUpgradeFrom2x(unittest.TestCase):
 
     def test_profile_is_applied(self):
         self.make_2x_site(self.texts(CLEANUP))
-        self.portal.manage_permission(u"collective.cron: Manage crons", [], acquire=True)
+        self.portal.manage_permission(
+            u"collective.cron: Manage crons", [], acquire=True
+        )
         self.upgrade()
         roles = [
             role[u"name"]

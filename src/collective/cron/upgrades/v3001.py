@@ -12,6 +12,7 @@ but stays registered, so that a 2.x ``registry.xml`` import still has a
 field to write to (crons imported there later are picked up by the next
 write).  A crontab already migrated is left as it is.
 """
+
 from collective.cron import logger
 from collective.cron.crontab import Crontab
 from collective.cron.registry import CRONTAB_RECORD
@@ -37,5 +38,7 @@ def upgrade_to_3001(setup_tool):
     logger.info(
         "collective.cron 3001: %d crons in one record each, %d logs moved to "
         "the log store, %d unreadable entries kept",
-        len(crontab.crons), moved, len(crontab.unreadable),
+        len(crontab.crons),
+        moved,
+        len(crontab.unreadable),
     )

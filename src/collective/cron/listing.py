@@ -13,10 +13,15 @@ schedule and time zone, not once per cron).  What a row shows (dates in
 words, descriptions of schedules) is computed by the caller for the page
 only.
 """
+
 from collective.cron import clock
 from collective.cron.compat import as_text
+from collective.cron.cron import Cron
+from collective.cron.interfaces import IJobRunner
 from collective.cron.log import FAILURE
-
+from zope.component import getSiteManager
+from zope.interface import implementedBy
+from zope.interface import providedBy
 
 # status filter values (``status=``), in the order the dashboard offers them
 STATUS_FILTERS = (u"active", u"paused", u"failing", u"norunner")
@@ -186,3 +191,15 @@ def page_start(value, total, size):
     if start >= total:
         return max(0, ((total - 1) // size) * size) if total else 0
     return start
+
+
+def runner_factories(site):
+    """The registered job runners: {name: factory}."""
+    registry = getSiteManager().adapters
+    found = {}
+    for name, factory in registry.lookupAll(
+        (providedBy(site), implementedBy(Cron)), IJobRunner
+    ):
+        if name:
+            found[as_text(name)] = factory
+    return found
