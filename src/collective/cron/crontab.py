@@ -9,6 +9,11 @@ which the job queue is synchronised.  The other models live beside it:
 and ``runner.py`` (``Runner``, importable from here as the documentation
 shows).  The names marked "moved" below are imported from here by other
 parts until they switch to the new modules.
+
+Reading is lenient and saving strict: the registry is read inside
+``limits.reading_stored()`` (a stored cron that breaks a limit made after
+it was saved still loads and runs), and ``save()`` checks every cron
+before anything is written, so a refused save changes nothing.
 """
 from collections import OrderedDict
 from collective.cron.compat import binary_type
@@ -22,6 +27,7 @@ from collective.cron.events import ModifiedCrontabEvent
 from collective.cron.interfaces import ICrontab
 from collective.cron.interfaces import ICrontabRegistryManager
 from collective.cron.interfaces import ILogStore
+from collective.cron.limits import reading_stored
 from collective.cron.log import FAILURE  # noqa: F401 (moved)
 from collective.cron.log import Log  # noqa: F401 (moved)
 from collective.cron.log import NOTRUN  # noqa: F401 (moved)
@@ -68,7 +74,8 @@ class Crontab(object):
         crontab = cls(site=site)
         crontab.manager = ICrontabRegistryManager(crontab)
         crontab.manager.read_only = read_only
-        crontab.manager.load()
+        with reading_stored():
+            crontab.manager.load()
         if site is not None:
             crontab.logstore = ILogStore(site, None)
             crontab.default_timezone = site_timezone()
@@ -87,7 +94,8 @@ class Crontab(object):
         crontab.manager = ICrontabRegistryManager(crontab)
         crontab.manager.read_only = True
         crontab.partial = True
-        crontab.manager.load(only=uid)
+        with reading_stored():
+            crontab.manager.load(only=uid)
         if site is not None:
             crontab.logstore = ILogStore(site, None)
             crontab.default_timezone = site_timezone()
@@ -136,6 +144,8 @@ class Crontab(object):
             )
         if self.read_only:
             return False
+        for cron in self.crons.values():
+            cron.validate(strict=True)
         self.move_pending_logs()
         if self.manager is not None:
             self.manager.save()
@@ -143,16 +153,41 @@ class Crontab(object):
         return True
 
     def save_cron(self, cron):
+        """Add or replace ``cron`` and save; if the save is refused
+        (``InvalidCron``), the crontab holds what it held before."""
+        previous = self.crons.get(cron.uid)
+        crontab = cron.crontab
         self.add_cron(cron)
-        return self.save()
+        try:
+            return self.save()
+        except InvalidCron:
+            cron.crontab = crontab
+            if previous is None:
+                del self.crons[cron.uid]
+            else:
+                self.crons[cron.uid] = previous
+            raise
 
     def move_pending_logs(self):
+        """Move the logs that came with the crons (2.x) to the log store.
+
+        The store stays chronological: logs older than the newest stored
+        one are merged with the stored ones by date (rare: a 2.x crontab
+        that ran under 3 before its upgrade step, or an import with logs).
+        """
         if self.logstore is None:
             return
         for cron in self.crons.values():
             if not cron.pending_logs:
                 continue
-            for log in cron.pending_logs:
+            logs = cron.pending_logs
+            last = self.logstore.last(cron.uid)
+            if last is not None and logs[0].date < last.date:
+                logs = sorted(
+                    self.logstore.logs(cron.uid) + logs, key=lambda log: log.date
+                )
+                self.logstore.clear(cron.uid)
+            for log in logs[-cron.logs_limit:]:
                 self.logstore.append(cron.uid, log, cron.logs_limit)
             cron.pending_logs = []
 
