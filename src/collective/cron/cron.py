@@ -40,8 +40,6 @@ DEFAULT_LOGS_LIMIT = 20
 MAX_LOGS_LIMIT = LIMITS["logs_limit"]
 # A text of parameters longer than this is refused without being parsed.
 MAX_ENVIRON_TEXT = 10 * LIMITS["environ_chars"]
-# What a stored periodicity may be when it is read (see ``limits``).
-STORED_PERIODICITY_LENGTH = 10 * LIMITS["periodicity"]
 
 
 class InvalidCron(ValueError):
@@ -210,23 +208,27 @@ class Cron(object):
         tolerated.
         """
         for field, message in self.limit_problems():
-            value = _fingerprint(getattr(self, field))
             if not strict:
-                self.tolerated[field] = value
+                self.tolerated[field] = _fingerprint(getattr(self, field))
                 limits.warn_once(self.uid, field, message)
-            elif self.tolerated.get(field, _NOTHING) != value:
+            elif field not in self.tolerated or self.tolerated[field] != _fingerprint(
+                getattr(self, field)
+            ):
                 raise InvalidCron(message, field)
         if not self.name:
             raise InvalidCron("A cron needs a name (the name of its job runner)", "name")
         try:
             self.periodicity = _validated_periodicity(
                 self.periodicity,
-                STORED_PERIODICITY_LENGTH
+                periodicity_module.STORED_MAX_LENGTH
                 if "periodicity" in self.tolerated
                 else LIMITS["periodicity"],
             )
         except periodicity_module.InvalidPeriodicity as error:
             raise InvalidCron(str(error), "periodicity")
+        if not strict and "periodicity" in self.tolerated:
+            # tolerated as it will be saved: in its normal form
+            self.tolerated["periodicity"] = self.periodicity
         if self.timezone:
             try:
                 periodicity_module.get_timezone(self.timezone)
@@ -392,13 +394,14 @@ class Cron(object):
         )
 
 
-_NOTHING = object()
-
-
 def _fingerprint(value):
-    """A value as it was, even if a dict is changed in place later."""
+    """A value as it was, even if a dict is changed in place later (a
+    new object, equal to nothing, if it cannot be written as JSON)."""
     if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, default=repr)
+        try:
+            return json.dumps(value, sort_keys=True, default=repr)
+        except (RuntimeError, TypeError, ValueError):
+            return object()
     return value
 
 

@@ -81,6 +81,10 @@ _FIELD_LABELS = {
 
 # The longest periodicity accepted on save (see the module docstring).
 MAX_LENGTH = 500
+# The longest one read back from storage, computed with and described:
+# data saved before MAX_LENGTH existed keeps working, absurd text does not
+# reach croniter.
+STORED_MAX_LENGTH = 10 * MAX_LENGTH
 
 _SUBSTITUTION = re.compile(r"\$\{(\w+)\}")
 _HASHED = re.compile(r"^[hr](\(|/|$)", re.IGNORECASE)
