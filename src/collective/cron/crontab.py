@@ -12,8 +12,9 @@ parts until they switch to the new modules.
 
 Reading is lenient and saving strict: the registry is read inside
 ``limits.reading_stored()`` (a stored cron that breaks a limit made after
-it was saved still loads and runs), and ``save()`` checks every cron
-before anything is written, so a refused save changes nothing.
+it was saved still loads and runs), and ``save()`` checks each cron
+changed since it was built or read before anything is written, so a
+refused save changes nothing.
 """
 from collections import OrderedDict
 from collective.cron.compat import binary_type
@@ -145,7 +146,8 @@ class Crontab(object):
         if self.read_only:
             return False
         for cron in self.crons.values():
-            cron.validate(strict=True)
+            if not cron.validated:
+                cron.validate(strict=True)
         self.move_pending_logs()
         if self.manager is not None:
             self.manager.save()

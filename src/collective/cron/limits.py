@@ -67,32 +67,30 @@ LABELS = {
 SINGLE_LINE_FIELDS = ("uid", "name", "user", "timezone", "periodicity")
 MULTI_LINE_FIELDS = ("description",)
 
-# C0 and C1 control characters, DEL, and the two non-characters that XML
-# refuses; tab, line feed and carriage return are decided per field.
+# C0 and C1 control characters, DEL, the two non-characters that XML
+# refuses, and lone surrogates (they cannot be encoded: UTF-8, XML); tab,
+# line feed and carriage return are decided per field.
 _CONTROLS = u"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
-_MULTI_LINE = re.compile(u"[%s]" % _CONTROLS)
-_SINGLE_LINE = re.compile(u"[\t\n\r%s]" % _CONTROLS)
 if sys.maxunicode > 0xFFFF:
-    # Every surrogate in a wide build's text is a lone one: it cannot be
-    # encoded (UTF-8, XML) and breaks the round trips.
-    _SURROGATE = re.compile(u"[\ud800-\udfff]")
+    # In a wide build's text every surrogate is a lone one.
+    _MULTI_LINE = re.compile(u"[%s\ud800-\udfff]" % _CONTROLS)
+    _SINGLE_LINE = re.compile(u"[\t\n\r%s\ud800-\udfff]" % _CONTROLS)
 else:  # pragma: no cover (narrow builds of Python 2 only)
-    _SURROGATE = re.compile(
-        u"[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]"
-    )
+    _LONE = u"[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]"
+    _MULTI_LINE = re.compile(u"[%s]|%s" % (_CONTROLS, _LONE))
+    _SINGLE_LINE = re.compile(u"[\t\n\r%s]|%s" % (_CONTROLS, _LONE))
 
 
 def text_problem(field, value, multi_line=False):
     """Why ``value`` cannot be saved as ``field`` (a text), or None."""
-    label = LABELS.get(field, field)
     limit = LIMITS.get(field)
     if limit is not None and len(value) > limit:
         return u"The %s is too long (%d characters): at most %d are accepted" % (
-            label,
+            LABELS.get(field, field),
             len(value),
             limit,
         )
-    return character_problem(label, value, multi_line)
+    return character_problem(LABELS.get(field, field), value, multi_line)
 
 
 def character_problem(label, value, multi_line=False):
@@ -102,8 +100,7 @@ def character_problem(label, value, multi_line=False):
             value = value.decode("utf-8")
         except UnicodeDecodeError:
             return u"The %s is not UTF-8 text" % (label,)
-    pattern = _MULTI_LINE if multi_line else _SINGLE_LINE
-    match = pattern.search(value) or _SURROGATE.search(value)
+    match = (_MULTI_LINE if multi_line else _SINGLE_LINE).search(value)
     if match is None:
         return None
     return u"The %s contains a control character (U+%04X) at position %d: %s" % (
@@ -116,15 +113,21 @@ def character_problem(label, value, multi_line=False):
     )
 
 
-def _scalar_problem(value):
-    if value is None or isinstance(value, (bool,) + integer_types):
+_CONTAINERS = (dict, list, tuple)
+_PLAIN = (bool, type(None)) + tuple(integer_types)
+_TEXTS = tuple(string_types) + (binary_type,)
+
+
+def _value_problem(value):
+    """Why one value of the parameters (not an object or list) is not JSON."""
+    if isinstance(value, _PLAIN):
         return None
+    if isinstance(value, _TEXTS):
+        return character_problem(u"text of a parameter", value, multi_line=True)
     if isinstance(value, float):
         if math.isinf(value) or math.isnan(value):
             return u"The parameters hold %r, which JSON cannot represent" % (value,)
         return None
-    if isinstance(value, string_types + (binary_type,)):
-        return character_problem(u"text of a parameter", value, multi_line=True)
     return (
         u"The parameters hold a %s: only texts, numbers, true/false, null, "
         u"lists and objects are accepted" % (type(value).__name__,)
@@ -145,35 +148,35 @@ def environ_problem(environ):
             LIMITS["environ_keys"],
         )
     budget = LIMITS["environ_chars"]
+    max_depth = LIMITS["environ_depth"]
     stack = [(environ, 1)]
     while stack:
-        value, depth = stack.pop()
-        budget -= 1
+        container, depth = stack.pop()
+        if depth > max_depth:
+            return (
+                u"The parameters are nested more than %d levels deep "
+                u"(objects and lists inside each other)" % (max_depth,)
+            )
+        budget -= len(container)
         if budget < 0:
             break
-        if isinstance(value, (dict, list, tuple)):
-            if depth > LIMITS["environ_depth"]:
-                return (
-                    u"The parameters are nested more than %d levels deep "
-                    u"(objects and lists inside each other)"
-                    % (LIMITS["environ_depth"],)
-                )
-            if isinstance(value, dict):
-                for key, item in value.items():
-                    if not isinstance(key, string_types):
-                        return u"The name of a parameter must be a text, not %r" % (
-                            key,
-                        )
-                    problem = character_problem(u"name of a parameter", key)
-                    if problem:
-                        return problem
-                    stack.append((item, depth + 1))
+        if isinstance(container, dict):
+            for key in container:
+                if not isinstance(key, string_types):
+                    return u"The name of a parameter must be a text, not %r" % (key,)
+                problem = character_problem(u"name of a parameter", key)
+                if problem:
+                    return problem
+            values = container.values()
+        else:
+            values = container
+        for value in values:
+            if isinstance(value, _CONTAINERS):
+                stack.append((value, depth + 1))
             else:
-                stack.extend((item, depth + 1) for item in value)
-            continue
-        problem = _scalar_problem(value)
-        if problem:
-            return problem
+                problem = _value_problem(value)
+                if problem:
+                    return problem
     size = _size(environ) if budget >= 0 else None
     if size is None or size > LIMITS["environ_chars"]:
         return (
@@ -184,15 +187,16 @@ def environ_problem(environ):
     return None
 
 
+# One encoder: json.dumps with options builds a new one at every call.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _size(environ):
     """The length of the parameters as compact JSON, None if they are not JSON."""
     try:
-        text = json.dumps(
-            environ, ensure_ascii=False, separators=(",", ":"), sort_keys=True
-        )
+        return len(_COMPACT.encode(environ))
     except (TypeError, ValueError, UnicodeError):
         return None
-    return len(text)
 
 
 # -- strict or lenient ------------------------------------------------------
