@@ -121,12 +121,6 @@ _TOO_DEEP = (
 )
 
 
-def _newlines(text):
-    """Line breaks as ``\\n``: a form sends ``\\r\\n``, which an XML
-    round trip (crons.xml) would turn into ``\\n``."""
-    return text.replace(u"\r\n", u"\n").replace(u"\r", u"\n")
-
-
 _valid_periodicities = {}
 
 
@@ -177,7 +171,7 @@ class Cron(object):
         self.environ = _environ(environ, strict)
         self.logs_limit = _logs_limit(logs_limit)
         self.timezone = as_text(timezone).strip()
-        self.description = _newlines(as_text(description))
+        self.description = limits.normalise_newlines(as_text(description))
         self.missed = as_text(missed or u"run_once")
         self.crontab = crontab
         # Logs that came inside the JSON (2.x data, or a cron not in a
@@ -225,10 +219,10 @@ class Cron(object):
         """
         for field, message in self.limit_problems():
             if not strict:
-                self.tolerated[field] = _fingerprint(getattr(self, field))
+                self.tolerated[field] = limits.fingerprint(getattr(self, field))
                 limits.warn_once(self.uid, field, message)
-            elif field not in self.tolerated or self.tolerated[field] != _fingerprint(
-                getattr(self, field)
+            elif field not in self.tolerated or (
+                self.tolerated[field] != limits.fingerprint(getattr(self, field))
             ):
                 raise InvalidCron(message, field)
         if not self.name:
@@ -410,17 +404,6 @@ class Cron(object):
             self.periodicity,
             "" if self.activated else " (off)",
         )
-
-
-def _fingerprint(value):
-    """A value as it was, even if a dict is changed in place later (a
-    new object, equal to nothing, if it cannot be written as JSON)."""
-    if isinstance(value, dict):
-        try:
-            return json.dumps(value, sort_keys=True, default=repr)
-        except (RuntimeError, TypeError, ValueError):
-            return object()
-    return value
 
 
 def _log_date(log):

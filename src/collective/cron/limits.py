@@ -199,6 +199,12 @@ def _size(environ):
         return None
 
 
+def normalise_newlines(text):
+    """Line breaks as ``\\n``: a form sends ``\\r\\n``, which an XML
+    round trip (crons.xml) would turn into ``\\n``."""
+    return text.replace(u"\r\n", u"\n").replace(u"\r", u"\n")
+
+
 # -- strict or lenient ------------------------------------------------------
 
 _reading = threading.local()
@@ -221,6 +227,17 @@ def reading_stored():
 
 def is_reading_stored():
     return bool(getattr(_reading, "depth", 0))
+
+
+def fingerprint(value):
+    """A value as it was, even if a dict is changed in place later (a
+    new object, equal to nothing, if it cannot be written as JSON)."""
+    if isinstance(value, dict):
+        try:
+            return json.dumps(value, sort_keys=True, default=repr)
+        except (RuntimeError, TypeError, ValueError):
+            return object()
+    return value
 
 
 _warned = set()
