@@ -64,6 +64,7 @@ setup(
         "six",
         "pytz",
         "croniter",
+        "lxml",
         "python-dateutil",
         "Products.CMFPlone",
         "Products.GenericSetup",

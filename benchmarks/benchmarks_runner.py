@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """The no-op job runner the benchmarks schedule."""
+
 from collective.cron.crontab import Runner
 
 

@@ -19,7 +19,11 @@ by its pid.  Run it with the Python of the venv made by
 
     .envs/browser/bin/python scripts/browser_test.py --env .envs/py311-plone60
 """
+
 from __future__ import print_function
+
+from _servers import free_port
+from _servers import tail
 
 import argparse
 import datetime
@@ -27,13 +31,11 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -67,25 +69,11 @@ STARTED = time.time()
 
 
 def log(message):
-    print("[%s +%3ds] %s" % (
-        datetime.datetime.now().strftime("%H:%M:%S"), time.time() - STARTED, message))
+    print(
+        "[%s +%3ds] %s"
+        % (datetime.datetime.now().strftime("%H:%M:%S"), time.time() - STARTED, message)
+    )
     sys.stdout.flush()
-
-
-def free_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-def tail(path, lines=40):
-    try:
-        with open(path, errors="replace") as stream:
-            return "".join(stream.readlines()[-lines:])
-    except (IOError, OSError):
-        return "(no %s)\n" % path
 
 
 # ---------------------------------------------------------------------------
@@ -126,18 +114,33 @@ class Instance(object):
         environment.update(env or {})
         with open(output, "w") as stream:
             code = subprocess.call(
-                command, stdout=stream, stderr=subprocess.STDOUT, cwd=ROOT,
+                command,
+                stdout=stream,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
                 env=environment,
             )
         if code:
-            raise Failure("%s exited with %d:\n%s" % (" ".join(command), code, tail(output)))
+            raise Failure(
+                "%s exited with %d:\n%s" % (" ".join(command), code, tail(output))
+            )
 
     def build(self):
         for tool in ("mkwsgiinstance", "zconsole", "runwsgi"):
             if not os.path.exists(os.path.join(self.bin, tool)):
-                raise Failure("%s is missing from %s: is the test env built?" % (tool, self.bin))
-        self.run("mkwsgiinstance", [
-            os.path.join(self.bin, "mkwsgiinstance"), "-d", self.home, "-u", "admin:admin"])
+                raise Failure(
+                    "%s is missing from %s: is the test env built?" % (tool, self.bin)
+                )
+        self.run(
+            "mkwsgiinstance",
+            [
+                os.path.join(self.bin, "mkwsgiinstance"),
+                "-d",
+                self.home,
+                "-u",
+                "admin:admin",
+            ],
+        )
         self.port = free_port()
         with open(self.ini) as stream:
             text = stream.read()
@@ -146,17 +149,26 @@ class Instance(object):
             raise Failure("unexpected %s: cannot set its port on 127.0.0.1" % self.ini)
         with open(self.ini, "w") as stream:
             stream.write(text)
-        self.run("create_site", [
-            os.path.join(self.bin, "zconsole"), "run", self.conf,
-            os.path.join(HERE, "create_site.py")],
-            env={"PLONE_SITE_ID": SITE_ID})
+        self.run(
+            "create_site",
+            [
+                os.path.join(self.bin, "zconsole"),
+                "run",
+                self.conf,
+                os.path.join(HERE, "create_site.py"),
+            ],
+            env={"PLONE_SITE_ID": SITE_ID},
+        )
 
     def start(self):
         environment = dict(os.environ, COLLECTIVE_CRON_WORKER="on")
         self.stream = open(self.output, "w")
         self.process = subprocess.Popen(
             [os.path.join(self.bin, "runwsgi"), self.ini],
-            stdout=self.stream, stderr=subprocess.STDOUT, cwd=ROOT, env=environment,
+            stdout=self.stream,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=environment,
         )
         log("instance: pid %d on %s" % (self.process.pid, self.url))
 
@@ -169,8 +181,10 @@ class Instance(object):
         error = None
         while time.time() < deadline:
             if self.process.poll() is not None:
-                raise Failure("the instance exited with %s:\n%s" % (
-                    self.process.returncode, tail(self.output)))
+                raise Failure(
+                    "the instance exited with %s:\n%s"
+                    % (self.process.returncode, tail(self.output))
+                )
             try:
                 answer = urlopen(self.site_url, timeout=10)
                 if answer.getcode() == 200:
@@ -178,8 +192,10 @@ class Instance(object):
             except Exception as exc:  # noqa: not up yet
                 error = exc
             time.sleep(0.5)
-        raise Failure("%s does not answer after %ds (%s):\n%s" % (
-            self.site_url, timeout, error, tail(self.output)))
+        raise Failure(
+            "%s does not answer after %ds (%s):\n%s"
+            % (self.site_url, timeout, error, tail(self.output))
+        )
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:
@@ -226,20 +242,26 @@ class Scenario(object):
         return heading.first.inner_text().strip() if heading.count() else ""
 
     def messages(self):
-        return [text.strip() for text in
-                self.page.locator(".portalMessage").all_inner_texts()]
+        return [
+            text.strip()
+            for text in self.page.locator(".portalMessage").all_inner_texts()
+        ]
 
     def check_page(self, title):
         """A Plone page titled ``title``, answered without a server error."""
         self.check(not self.server_errors, "server errors: %s" % self.server_errors)
-        self.check(self.page.locator("#collective-cron").count() == 1,
-                   "not a page of the Cron Dashboard (title %r, heading %r)" % (
-                       self.page.title(), self.heading()))
+        self.check(
+            self.page.locator("#collective-cron").count() == 1,
+            "not a page of the Cron Dashboard (title %r, heading %r)"
+            % (self.page.title(), self.heading()),
+        )
         heading = self.heading()
         self.check(heading == title, "heading %r, expected %r" % (heading, title))
         # The theme's styles are there (Barceloneta), not a bare page.
-        self.check(self.page.locator("link[rel=stylesheet][href*='++theme++']").count() > 0,
-                   "the page is not themed (no stylesheet of the theme)")
+        self.check(
+            self.page.locator("link[rel=stylesheet][href*='++theme++']").count() > 0,
+            "the page is not themed (no stylesheet of the theme)",
+        )
 
     def shoot(self, key):
         path = os.path.join(self.screenshots, SCREENSHOTS[key])
@@ -260,19 +282,25 @@ class Scenario(object):
         page.fill("input[name='__ac_password']", "admin")
         form = page.locator("form:has(input[name='__ac_password'])")
         self.submit("form:has(input[name='__ac_password']) [type=submit]")
-        self.check(form.count() == 0 or "Login failed" not in page.content(),
-                   "the login as admin failed: %s" % self.messages())
+        self.check(
+            form.count() == 0 or "Login failed" not in page.content(),
+            "the login as admin failed: %s" % self.messages(),
+        )
         log("logged in as admin")
 
     def open_dashboard(self):
         page = self.page
         page.goto(self.dashboard_url)
-        self.check(page.locator("input[name='__ac_password']").count() == 0,
-                   "the dashboard asks for a login: admin is not logged in")
+        self.check(
+            page.locator("input[name='__ac_password']").count() == 0,
+            "the dashboard asks for a login: admin is not logged in",
+        )
         self.check_page("Cron Dashboard")
         engine = page.locator("#cron-engine").inner_text()
-        self.check("this process runs jobs" in engine,
-                   "the engine box does not show this instance's worker: %r" % engine)
+        self.check(
+            "this process runs jobs" in engine,
+            "the engine box does not show this instance's worker: %r" % engine,
+        )
         for warning in page.locator("#cron-engine .portalMessage").all_inner_texts():
             log("engine warning: %s" % " ".join(warning.split()))
         count = page.locator("#cron-list tbody tr").count()
@@ -290,32 +318,43 @@ class Scenario(object):
         self.check_page("Add a cron")
         runs = page.locator("#cron-preview ol.cron-upcoming li").count()
         self.check(runs == 5, "the preview shows %d next runs, not 5" % runs)
-        self.check(page.locator("select[name='form.widgets.name:list']").input_value() == self.runner,
-                   "the preview lost the chosen runner")
+        self.check(
+            page.locator("select[name='form.widgets.name:list']").input_value()
+            == self.runner,
+            "the preview lost the chosen runner",
+        )
         self.shoot("add")
         self.submit("[name='form.buttons.save']")
         match = re.search(r"/@@cron-settings/([^/?#]+)$", page.url)
-        self.check(match and match.group(1) != "add",
-                   "saving did not lead to the cron's page; messages: %s; errors: %s" % (
-                       self.messages(),
-                       page.locator(".field.error, .invalid-feedback, .fieldErrorBox")
-                       .all_inner_texts()))
+        self.check(
+            match and match.group(1) != "add",
+            "saving did not lead to the cron's page; messages: %s; errors: %s"
+            % (
+                self.messages(),
+                page.locator(
+                    ".field.error, .invalid-feedback, .fieldErrorBox"
+                ).all_inner_texts(),
+            ),
+        )
         self.uid = match.group(1)
         self.cron_url = page.url
         self.check_page(self.runner)
-        self.check(any("was added" in message for message in self.messages()),
-                   "no 'was added' message: %s" % self.messages())
+        self.check(
+            any("was added" in message for message in self.messages()),
+            "no 'was added' message: %s" % self.messages(),
+        )
         settings = page.locator("#settings").inner_text()
         self.check("* * * * *" in settings, "the page does not show '* * * * *'")
         log("added cron %s (uid %s)" % (self.runner, self.uid))
 
     def run_now(self):
-        page = self.page
         self.submit("#cron-run")
         self.check_page(self.runner)
         messages = self.messages()
-        self.check(any("queued to run now" in message for message in messages),
-                   "'Run now' did not queue a job: %s" % messages)
+        self.check(
+            any("queued to run now" in message for message in messages),
+            "'Run now' did not queue a job: %s" % messages,
+        )
         log("run now: %s" % " ".join(" ".join(messages).split()))
 
     def wait_ok_log(self):
@@ -325,25 +364,37 @@ class Scenario(object):
         deadline = time.time() + RUN_TIMEOUT
         while manual_ok.count() == 0:
             if manual.count():
-                raise Failure("the manual run did not log OK: %s" % " | ".join(
-                    manual.first.inner_text().split("\n")))
+                raise Failure(
+                    "the manual run did not log OK: %s"
+                    % " | ".join(manual.first.inner_text().split("\n"))
+                )
             if time.time() > deadline:
-                rows = [" | ".join(row.split()) for row in
-                        page.locator("#logs tr.cron-log").all_inner_texts()]
-                raise Failure("no OK log of the manual run after %ds; logs: %s" % (
-                    RUN_TIMEOUT, rows or "none"))
+                rows = [
+                    " | ".join(row.split())
+                    for row in page.locator("#logs tr.cron-log").all_inner_texts()
+                ]
+                raise Failure(
+                    "no OK log of the manual run after %ds; logs: %s"
+                    % (RUN_TIMEOUT, rows or "none")
+                )
             time.sleep(1)
             page.goto(self.cron_url)
             self.check_page(self.runner)
         row = manual_ok.first
         text = row.inner_text()
-        self.check(row.locator(".cron-status-OK").inner_text().strip() == "OK",
-                   "the log's status badge does not say OK")
+        self.check(
+            row.locator(".cron-status-OK").inner_text().strip() == "OK",
+            "the log's status badge does not say OK",
+        )
         if self.runner == RUNNER:
-            self.check("items in the catalog" in text,
-                       "the OK log lacks the runner's messages: %r" % text)
-        self.check(row.locator("code").inner_text().strip() != "",
-                   "the OK log names no instance")
+            self.check(
+                "items in the catalog" in text,
+                "the OK log lacks the runner's messages: %r" % text,
+            )
+        self.check(
+            row.locator("code").inner_text().strip() != "",
+            "the OK log names no instance",
+        )
         log("OK log: %s" % " | ".join(text.split("\n")[:4]))
         self.shoot("cron")
 
@@ -353,9 +404,11 @@ class Scenario(object):
         self.check_page("Cron Dashboard")
         row = page.locator("#cron-%s" % self.uid)
         self.check(row.count() == 1, "the new cron is not in the list")
-        self.check(row.locator(".cron-last .cron-status-OK").count() == 1,
-                   "the list does not show the new cron's last run as OK: %r" %
-                   row.inner_text())
+        self.check(
+            row.locator(".cron-last .cron-status-OK").count() == 1,
+            "the list does not show the new cron's last run as OK: %r"
+            % row.inner_text(),
+        )
         self.shoot("list")
 
     def run(self):
@@ -399,14 +452,26 @@ def drive(site_url, workdir, screenshots, runner=RUNNER):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--env", default=os.path.join(ROOT, ".envs", "py311-plone60"),
-                        help="the test env whose Zope runs the instance")
-    parser.add_argument("--screenshots", default=os.path.join(ROOT, "docs", "_static"),
-                        help="where the PNG screenshots go")
-    parser.add_argument("--runner", default=RUNNER,
-                        help="the job runner of the cron to add (default: %(default)s)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the throwaway folder (kept anyway on failure)")
+    parser.add_argument(
+        "--env",
+        default=os.path.join(ROOT, ".envs", "py311-plone60"),
+        help="the test env whose Zope runs the instance",
+    )
+    parser.add_argument(
+        "--screenshots",
+        default=os.path.join(ROOT, "docs", "_static"),
+        help="where the PNG screenshots go",
+    )
+    parser.add_argument(
+        "--runner",
+        default=RUNNER,
+        help="the job runner of the cron to add (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the throwaway folder (kept anyway on failure)",
+    )
     args = parser.parse_args()
 
     # make's SIGTERM (or a CI timeout) still stops the instance (finally).

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 """zconsole script of ``make test-cluster``: create the site, or dump its logs.
 
-    zconsole run zope.conf scripts/cluster_site.py setup CRONS
-    zconsole run zope.conf scripts/cluster_site.py dump OUTPUT.json
+zconsole run zope.conf scripts/cluster_site.py setup CRONS
+zconsole run zope.conf scripts/cluster_site.py dump OUTPUT.json
 """
+
 from __future__ import print_function
 
 from AccessControl.SecurityManagement import newSecurityManager
@@ -29,10 +30,10 @@ def setup(app, count):
     for number in range(count):
         crontab.add_cron(
             Cron(
-                uid=u"cluster-%02d" % number,
-                name=u"collective.cron.demo.pause",
-                periodicity=u"* * * * *",
-                environ={u"seconds": 1.5},
+                uid="cluster-%02d" % number,
+                name="collective.cron.demo.pause",
+                periodicity="* * * * *",
+                environ={"seconds": 1.5},
                 logs_limit=500,
             )
         )

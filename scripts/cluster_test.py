@@ -12,7 +12,11 @@ per occurrence:
 and the command fails unless no occurrence ran twice and none was lost.
 Every server listens on 127.0.0.1 and is stopped by its own pid.
 """
+
 from __future__ import print_function
+
+from _servers import free_port
+from _servers import wait_port
 
 import argparse
 import datetime
@@ -20,7 +24,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,30 +41,12 @@ def redis_server():
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+UTC = datetime.timezone.utc
 BIN = os.path.dirname(sys.executable)
 
 
-def free_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-def wait_port(port, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("nothing answers on 127.0.0.1:%d after %ds" % (port, timeout))
-
-
 def log(message):
-    print("[%s] %s" % (datetime.datetime.utcnow().strftime("%H:%M:%S"), message))
+    print("[%s] %s" % (datetime.datetime.now(UTC).strftime("%H:%M:%S"), message))
     sys.stdout.flush()
 
 
@@ -119,7 +104,10 @@ class Cluster(object):
         environment = dict(os.environ)
         environment.update(env or {})
         process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, env=environment,
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=environment,
             cwd=self.workdir,
         )
         self.processes[name] = process
@@ -130,14 +118,30 @@ class Cluster(object):
         self.zeo_port = free_port()
         self.spawn(
             "redis",
-            [redis_server(), "--port", str(self.redis_port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.workdir],
+            [
+                redis_server(),
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.workdir,
+            ],
         )
         wait_port(self.redis_port)
         self.spawn(
             "zeo",
-            [os.path.join(BIN, "runzeo"), "-a", "127.0.0.1:%d" % self.zeo_port,
-             "-f", os.path.join(self.workdir, "Data.fs")],
+            [
+                os.path.join(BIN, "runzeo"),
+                "-a",
+                "127.0.0.1:%d" % self.zeo_port,
+                "-f",
+                os.path.join(self.workdir, "Data.fs"),
+            ],
         )
         wait_port(self.zeo_port)
         template = os.path.join(self.workdir, "template")
@@ -150,17 +154,31 @@ class Cluster(object):
         for number in range(self.count):
             port = free_port()
             folder = make_instance(
-                template, self.workdir, "instance%d" % (number + 1),
-                self.zeo_port, queue, port,
+                template,
+                self.workdir,
+                "instance%d" % (number + 1),
+                self.zeo_port,
+                queue,
+                port,
             )
             self.instances.append((folder, port))
-        log("ZEO on %d, Redis on %d, instances on %s" % (
-            self.zeo_port, self.redis_port,
-            ", ".join(str(port) for _, port in self.instances)))
+        log(
+            "ZEO on %d, Redis on %d, instances on %s"
+            % (
+                self.zeo_port,
+                self.redis_port,
+                ", ".join(str(port) for _, port in self.instances),
+            )
+        )
         subprocess.check_call(
-            [os.path.join(BIN, "zconsole"), "run",
-             os.path.join(self.instances[0][0], "etc", "zope.conf"),
-             os.path.join(HERE, "cluster_site.py"), "setup", str(self.crons)],
+            [
+                os.path.join(BIN, "zconsole"),
+                "run",
+                os.path.join(self.instances[0][0], "etc", "zope.conf"),
+                os.path.join(HERE, "cluster_site.py"),
+                "setup",
+                str(self.crons),
+            ],
             cwd=self.workdir,
         )
         self.created = time.time()
@@ -177,10 +195,16 @@ class Cluster(object):
 
     def zconsole(self, *arguments):
         subprocess.check_call(
-            [os.path.join(BIN, "zconsole"), "run",
-             os.path.join(self.instances[0][0], "etc", "zope.conf"),
-             os.path.join(HERE, "cluster_site.py")] + list(arguments),
-            cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                os.path.join(BIN, "zconsole"),
+                "run",
+                os.path.join(self.instances[0][0], "etc", "zope.conf"),
+                os.path.join(HERE, "cluster_site.py"),
+            ]
+            + list(arguments),
+            cwd=self.workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     def kill(self, name, sig):
@@ -228,8 +252,9 @@ def count(logs, first, last):
     expected = set()
     minute = first
     while minute <= last:
-        stamp = datetime.datetime.utcfromtimestamp(minute).strftime(
-            "%Y-%m-%dT%H:%M:00+00:00")
+        stamp = datetime.datetime.fromtimestamp(minute, UTC).strftime(
+            "%Y-%m-%dT%H:%M:00+00:00"
+        )
         for uid in logs:
             expected.add((uid, stamp))
         minute += 60
@@ -254,8 +279,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--crons", type=int, default=20)
     parser.add_argument("--instances", type=int, default=3)
-    parser.add_argument("--minutes", type=int, default=3,
-                        help="minutes observed (the kill happens halfway)")
+    parser.add_argument(
+        "--minutes",
+        type=int,
+        default=3,
+        help="minutes observed (the kill happens halfway)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     arguments = parser.parse_args(argv)
     workdir = tempfile.mkdtemp(prefix="collective.cron-cluster-")
@@ -265,10 +294,14 @@ def main(argv=None):
         first = next_minute(time.time())
         last = first + 60 * (arguments.minutes - 1)
         kill_at = first + 60 * (arguments.minutes // 2) + 0.8
-        log("occurrences from %s to %s; SIGKILL of instance2 at %s" % (
-            time.strftime("%H:%M:%S", time.gmtime(first)),
-            time.strftime("%H:%M:%S", time.gmtime(last)),
-            time.strftime("%H:%M:%S", time.gmtime(kill_at))))
+        log(
+            "occurrences from %s to %s; SIGKILL of instance2 at %s"
+            % (
+                time.strftime("%H:%M:%S", time.gmtime(first)),
+                time.strftime("%H:%M:%S", time.gmtime(last)),
+                time.strftime("%H:%M:%S", time.gmtime(kill_at)),
+            )
+        )
         time.sleep(max(0, kill_at - time.time()))
         cluster.kill("instance2", signal.SIGKILL)
         log("instance2 killed")
@@ -280,8 +313,10 @@ def main(argv=None):
         cluster.shutdown()
     occurrences, runs, duplicates, missed, notrun = count(logs, first, last)
     log("NOTRUN logs: %d; work folder: %s" % (notrun, workdir))
-    print("cluster: occurrences=%d runs=%d duplicates=%d missed=%d" % (
-        occurrences, runs, duplicates, missed))
+    print(
+        "cluster: occurrences=%d runs=%d duplicates=%d missed=%d"
+        % (occurrences, runs, duplicates, missed)
+    )
     if not arguments.keep and duplicates == 0 and missed == 0:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0 if (duplicates == 0 and missed == 0 and occurrences) else 1

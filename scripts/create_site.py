@@ -8,6 +8,7 @@ Adds the site (``$PLONE_SITE_ID``, default ``Plone``) with collective.cron insta
 again keeps the site and its data: it only installs collective.cron (and the
 demo profile) if they are missing. ``zconsole`` gives the global ``app``.
 """
+
 from __future__ import print_function
 
 from AccessControl.SecurityManagement import newSecurityManager
@@ -21,7 +22,6 @@ from zope.globalrequest import setRequest
 import os
 import sys
 import transaction
-
 
 SITE_ID = os.environ.get("PLONE_SITE_ID") or "Plone"
 BASE_PROFILES = (
@@ -53,7 +53,10 @@ def main(app):
     newSecurityManager(None, user)
 
     if not registered(ADDON_PROFILE):
-        sys.exit("profile %s is not registered: is collective.cron installed?" % ADDON_PROFILE)
+        sys.exit(
+            "profile %s is not registered: is collective.cron installed?"
+            % ADDON_PROFILE
+        )
 
     created = SITE_ID not in app.objectIds()
     if not created:

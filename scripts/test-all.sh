@@ -4,6 +4,10 @@
 # closing total. Exits non-zero if any env failed.
 #
 #   scripts/test-all.sh py27-plone52 py38-plone52 py311-plone60 py313-plone62
+#
+# With COVERAGE=1 in the environment, the env COVERAGE_ENV (py311-plone60)
+# runs `make coverage` instead of `make test`: the same tests under
+# coverage.py, plus its report and its gate, without a second run in CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .envs/logs
@@ -14,7 +18,11 @@ passed=0 failed=0 skipped=0
 for env in "$@"; do
     log=.envs/logs/$env.log
     start=$(date +%s)
-    make --no-print-directory test ENV="$env" 2>&1 | tee "$log"
+    target=test
+    if [ "${COVERAGE:-}" = 1 ] && [ "$env" = "${COVERAGE_ENV:-py311-plone60}" ]; then
+        target=coverage
+    fi
+    make --no-print-directory "$target" ENV="$env" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     secs=$(( $(date +%s) - start ))
     # zope-testrunner closes with "Total: N tests, F failures, E errors and S

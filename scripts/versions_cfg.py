@@ -9,13 +9,13 @@ source of truth; buildout cannot read markers, so the pins are evaluated for
 each supported Python and written as a common ``[versions]`` section plus
 conditional ``[versions:pythonX]`` sections for what differs.
 """
+
 from __future__ import print_function
 
 import io
 import os
 import re
 import sys
-
 
 try:
     from packaging.markers import Marker
@@ -25,7 +25,9 @@ except ImportError:  # pragma: no cover
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)\s*(?:;\s*(.*?))?\s*$")
+PIN = re.compile(
+    r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)\s*(?:;\s*(.*?))?\s*$"
+)
 
 # Plone 5.2 on Python 3: Plone's own tooling pins (zc.buildout 3.0.1 and
 # setuptools 65.7.0) crawl; these build the same eggs in a few minutes.
@@ -111,7 +113,7 @@ def write(filename, header, per_condition, reference=None):
     for condition, pins in rest.items():
         if pins:
             parts.append(section("versions:%s" % condition, pins))
-    text = u"\n".join(parts)
+    text = "\n".join(parts)
     path = os.path.join(ROOT, filename)
     if CHECK:
         current = None
@@ -135,7 +137,8 @@ def main():
 # [versions] holds the pins for Python 3.11; the sections below override them.
 """,
         {
-            "python%s" % v.replace(".", ""): merge(
+            "python%s"
+            % v.replace(".", ""): merge(
                 read_pins("plone-6.0.txt", v), read_pins("extras.txt", v)
             )
             for v in ("3.11", "3.8", "3.9", "3.10", "3.12")

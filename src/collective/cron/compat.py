@@ -16,6 +16,7 @@ if PY2:  # pragma: no cover (Python 2.7 only)
     integer_types = (int, long)  # noqa: F821
     from urllib import quote  # noqa: F401
     from urllib import unquote  # noqa: F401
+    from urlparse import parse_qs  # noqa: F401
     from urlparse import urlsplit  # noqa: F401
 else:
     text_type = str
@@ -23,6 +24,7 @@ else:
     string_types = (str,)
     integer_types = (int,)
     from urllib.parse import quote  # noqa: F401
+    from urllib.parse import parse_qs  # noqa: F401
     from urllib.parse import unquote  # noqa: F401
     from urllib.parse import urlsplit  # noqa: F401
 

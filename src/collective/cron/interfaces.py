@@ -213,8 +213,29 @@ class IQueueManager(Interface):
         kept, without any password), ``worker`` (whether this process runs
         jobs), ``reachable`` (whether the queue answers), ``error`` (text or
         None) and ``heartbeat`` (aware UTC time a worker last showed it was
-        alive, or None).
+        alive, or None).  Callers that show it to people pass it through
+        ``collective.cron.queue.public_state``, which masks secrets in
+        ``queue`` and ``error``.
         """
+
+
+class ICrontabQueueMarker(Interface):
+    """The sites that have a crontab on one queue (the crontab queue marker).
+
+    Engine-specific (each engine keeps the marks with its queue); the rules
+    of when to mark and how workers walk the marked sites are in
+    ``collective.cron.marker``.
+    """
+
+    def sites():
+        """Paths (text) of the marked sites, sorted."""
+
+    def mark(path):
+        """Remember the site at ``path`` (after the commit for queues
+        outside the ZODB)."""
+
+    def unmark(path):
+        """Forget the site at ``path``."""
 
 
 class IJobRunner(Interface):
@@ -266,3 +287,36 @@ class IFinishedCronJobEvent(ICronJobEvent):
 
 class IFailedCronJobEvent(ICronJobEvent):
     """A cron job raised an error."""
+
+
+class IJobEngine(Interface):
+    """A job engine: its queue manager and this process's worker.
+
+    Each engine (``engines/huey``, ``engines/zcasync``) registers one as a
+    utility named after the ``engine`` setting that selects it, in ZCML
+    loaded only where its library is installed.  The queue manager lookup
+    (``collective.cron.queue``), the process start-up and the
+    ``collective-cron-worker`` script look it up by that name, so none of
+    them names or imports an engine.
+    """
+
+    name = Attribute("The engine's name, as in the ``engine`` setting.")
+
+    def queue_manager(site):
+        """The ``IQueueManager`` of ``site`` on this engine."""
+
+    def start_worker(db, settings, install_signal_handlers=False):
+        """Start this process's worker on the database ``db`` and return it.
+
+        ``settings`` are ``collective.cron.config.get_settings()``.  A worker
+        that runs already is returned as it is.  With
+        ``install_signal_handlers`` (only from the main thread) SIGTERM and
+        SIGINT stop the worker gracefully, then stop the process.
+        """
+
+    def stop_worker(graceful=True):
+        """Stop this process's worker, if any; ``graceful`` lets the jobs in
+        flight finish first."""
+
+    def current_worker():
+        """This process's running worker, or None."""

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 """Install and uninstall handlers."""
-from collective.cron.adapters.logstore import ANNOTATION_KEY
+from collective.cron.logstore import ANNOTATION_KEY
 from Products.CMFCore.utils import getToolByName
 from Products.CMFPlone.interfaces import INonInstallable
 from zope.annotation.interfaces import IAnnotations

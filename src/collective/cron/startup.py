@@ -4,12 +4,16 @@
 Zope fires IDatabaseOpenedWithRoot, then IProcessStarting, in the main
 thread before serving (``runwsgi`` and ``zconsole run`` alike; tests fire
 neither).  The worker starts only where the configuration says this process
-runs jobs (see ``config.get_settings``): a configuration that cannot work is
-logged once and the instance serves pages all the same.
+runs jobs (see ``config.get_settings``: server commands yes, scripts no),
+through the ``IJobEngine`` utility named after the configured engine.  A
+configuration that cannot work is logged once and the instance serves
+pages all the same.
 """
 from collective.cron import config
 from collective.cron import logger
+from collective.cron.interfaces import IJobEngine
 from zope.component import adapter
+from zope.component import queryUtility
 from zope.processlifetime import IDatabaseOpenedWithRoot
 from zope.processlifetime import IProcessStarting
 
@@ -31,18 +35,25 @@ def database():
     return Zope2.DB
 
 
+def job_engine(settings):
+    """The ``IJobEngine`` of the configured engine, or None after saying why."""
+    engine = queryUtility(IJobEngine, name=settings["engine"])
+    if engine is None:
+        logger.error(
+            "collective.cron: the %s engine is not available in this process "
+            "(is its library installed?); jobs wait in the queue",
+            settings["engine"],
+        )
+    return engine
+
+
 @adapter(IProcessStarting)
 def start_worker(event):
     settings = config.settings_or_none()
     if settings is None or not settings["worker"]:
         return
-    if settings["engine"] != "huey":
-        # zc.async runs its own dispatcher (plone.app.async's ZCML).
-        return
-    try:
-        from collective.cron.engines import huey as engine
-    except (ImportError, SyntaxError) as error:
-        logger.error("collective.cron: the huey engine cannot load: %s", error)
+    engine = job_engine(settings)
+    if engine is None:
         return
     try:
         engine.start_worker(database(), settings, install_signal_handlers=True)

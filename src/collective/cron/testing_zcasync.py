@@ -1,4 +1,3 @@
-# py2-only: zc.async is a SyntaxError on Python 3
 # -*- coding: utf-8 -*-
 """Test layers for the zc.async engine (Plone 5.2 on Python 2.7).
 
@@ -23,6 +22,10 @@ plone.app.async's own layers need two repairs on Plone 5.2:
 server fixture before plone.app.async.testing is imported), and its
 ``AsyncLayer`` loads a test ZCML that needs packages gone from Plone 5.2
 (``ZCAsyncLayer`` does not).
+
+zc.async and plone.app.async are a SyntaxError on Python 3: they are
+reached through ``collective.cron.engines.zcasync.modules`` (import_module),
+so this file parses everywhere (linters) and only imports on Python 2.7.
 """
 import os
 import tempfile
@@ -41,27 +44,32 @@ if not hasattr(zope_testing, "ZSERVER_FIXTURE"):
     zope_testing.ZSERVER_FIXTURE = zope_testing.WSGI_SERVER_FIXTURE
 
 from collective.cron.engines import zcasync  # noqa: E402
-from plone.app.async.interfaces import IAsyncDatabase  # noqa: E402
-from plone.app.async.interfaces import IAsyncService  # noqa: E402
-from plone.app.async.interfaces import IQueueReady  # noqa: E402
-from plone.app.async.subscribers import configureQueue  # noqa: E402
-from plone.app.async.subscribers import notifyQueueReady  # noqa: E402
-from plone.app.async.testing import AsyncLayer  # noqa: E402
+from collective.cron.engines.zcasync.modules import plone_app_async  # noqa: E402
+from collective.cron.engines.zcasync.modules import zc_async  # noqa: E402
 from plone.app.testing import applyProfile  # noqa: E402
 from plone.app.testing import FunctionalTesting  # noqa: E402
 from plone.app.testing import IntegrationTesting  # noqa: E402
 from plone.app.testing import PLONE_FIXTURE  # noqa: E402
 from plone.app.testing import PloneSandboxLayer  # noqa: E402
 from plone.testing import zodb  # noqa: E402
-from zc.async.interfaces import IDispatcherActivated  # noqa: E402
-from zc.async.subscribers import agent_installer  # noqa: E402
 from zope.component import getUtility  # noqa: E402
 from zope.component import provideHandler  # noqa: E402
 from zope.component import provideUtility  # noqa: E402
 
 import contextlib  # noqa: E402
+import importlib  # noqa: E402
 import time  # noqa: E402
 import transaction  # noqa: E402
+
+
+IAsyncDatabase = plone_app_async("interfaces").IAsyncDatabase
+IAsyncService = plone_app_async("interfaces").IAsyncService
+IQueueReady = plone_app_async("interfaces").IQueueReady
+configureQueue = plone_app_async("subscribers").configureQueue
+notifyQueueReady = plone_app_async("subscribers").notifyQueueReady
+AsyncLayer = plone_app_async("testing").AsyncLayer
+IDispatcherActivated = zc_async("interfaces").IDispatcherActivated
+agent_installer = zc_async("subscribers").agent_installer
 
 
 POLL_INTERVAL = 0.2
@@ -120,9 +128,10 @@ def stacking_async_databases(async_base, created):
 def install_queue(db):
     """Create zc.async's queues in the ``async`` database, as a worker does,
     and what collective.cron keeps there."""
-    from zc.async.interfaces import KEY
-    from zc.async.subscribers import multidb_queue_installer
     from zope.app.appsetup.interfaces import DatabaseOpened
+
+    multidb_queue_installer = zc_async("subscribers").multidb_queue_installer
+    KEY = zc_async("interfaces").KEY
 
     multidb_queue_installer(DatabaseOpened(db))
     manager = transaction.TransactionManager()
@@ -179,9 +188,9 @@ class ZCAsyncLayer(AsyncLayer):
         self["asyncDB"] = async_db
         zcasync.install_transactions_manager()
 
-        import plone.app.async
-
-        self.loadZCML("configure.zcml", package=plone.app.async)
+        self.loadZCML(
+            "configure.zcml", package=importlib.import_module("plone.app.async")
+        )
         # What plone.app.async's single_db_worker.zcml gives a worker.
         provideUtility(async_db, IAsyncDatabase)
         provideHandler(agent_installer, [IDispatcherActivated])
@@ -189,14 +198,14 @@ class ZCAsyncLayer(AsyncLayer):
         provideHandler(configureQueue, [IQueueReady])
 
         import collective.cron
-        import collective.cron.engines
+        import collective.cron.engines.zcasync
 
         if _package_file(collective.cron, "configure.zcml"):
             self.loadZCML(package=collective.cron)
         if _package_file(collective.cron, "testing.zcml"):
             self.loadZCML(package=collective.cron, name="testing.zcml")
         # Included by collective.cron's configure.zcml too: loaded once.
-        self.loadZCML("zcasync.zcml", package=collective.cron.engines)
+        self.loadZCML("configure.zcml", package=collective.cron.engines.zcasync)
 
     def setUpPloneSite(self, portal):
         if profile_exists("collective.cron:default"):
@@ -259,17 +268,17 @@ class ZCAsyncFunctionalTesting(FunctionalTesting):
         changes (its own writes would conflict with them otherwise):
         commit what the test changed before.
         """
-        import zc.async.dispatcher
-        from zc.async.subscribers import ThreadedDispatcherInstaller
         from zope.app.appsetup.interfaces import DatabaseOpened
 
-        if zc.async.dispatcher.get(default=None) is not None:
+        dispatchers = zc_async("dispatcher")
+        ThreadedDispatcherInstaller = zc_async("subscribers").ThreadedDispatcherInstaller
+        if dispatchers.get(default=None) is not None:
             raise RuntimeError("a zc.async dispatcher is running already")
         installer = ThreadedDispatcherInstaller(
             poll_interval=poll_interval or self.poll_interval
         )
         installer(DatabaseOpened(self["zodbDB"]))
-        dispatcher = zc.async.dispatcher.get()
+        dispatcher = dispatchers.get()
         deadline = time.time() + wait
         while time.time() < deadline:
             if dispatcher.activated and len(dispatcher.polls):
@@ -283,17 +292,17 @@ class ZCAsyncFunctionalTesting(FunctionalTesting):
     def stop_worker(self):
         """Stop this process' dispatcher (if any), the reconciler, and wait
         for their threads."""
-        import zc.async.dispatcher
-        from zc.async.testing import tear_down_dispatcher
+        dispatchers = zc_async("dispatcher")
+        tear_down_dispatcher = zc_async("testing").tear_down_dispatcher
 
         zcasync.stop_reconciler()
-        dispatcher = zc.async.dispatcher.get(default=None)
+        dispatcher = dispatchers.get(default=None)
         if dispatcher is None:
             return False
         try:
             tear_down_dispatcher(dispatcher)
         finally:
-            zc.async.dispatcher.pop(dispatcher.UUID)
+            dispatchers.pop(dispatcher.UUID)
             zcasync.wait_for_restarts()
         return True
 
@@ -345,6 +354,4 @@ def job_object(site, job_id):
 
 
 def job_completed(site, job_id):
-    from zc.async.interfaces import COMPLETED
-
-    return job_object(site, job_id).status == COMPLETED
+    return job_object(site, job_id).status == zc_async("interfaces").COMPLETED

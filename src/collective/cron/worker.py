@@ -4,8 +4,8 @@
     collective-cron-worker instance/etc/zope.conf [--threads N]
 
 It starts Zope from the zope.conf (without serving pages), runs the worker
-of the configured queue until SIGTERM or SIGINT, lets the jobs in flight
-finish, and exits.  Useful to keep jobs away from the processes that serve
+of the configured engine (huey, or zc.async's dispatcher) until SIGTERM or
+SIGINT, lets the jobs in flight finish, and exits.  Useful to keep jobs away from the processes that serve
 visitors, or on a machine of its own with a Redis queue and ZEO/RelStorage.
 """
 from __future__ import print_function
@@ -45,22 +45,19 @@ def main(argv=None):
     except config.ConfigurationError as error:
         print(str(error), file=sys.stderr)
         return 2
-    if settings["engine"] != "huey":
-        print(
-            "collective-cron-worker runs the huey engine; with zc.async use "
-            "plone.app.async's worker instance instead",
-            file=sys.stderr,
-        )
-        return 2
-
     from Zope2.Startup.run import configure_wsgi
 
     # Opens the database and loads the configuration; the IProcessStarting
     # subscriber starts the worker and installs the signal handlers.
     configure_wsgi(arguments.zope_conf).prepare()
     import Zope2
-    from collective.cron.engines import huey as engine
+    from collective.cron.startup import job_engine
 
+    # Read again: zope.conf's <product-config> is known now.
+    settings = config.get_settings()
+    engine = job_engine(settings)
+    if engine is None:
+        return 2
     if engine.current_worker() is None:
         engine.start_worker(Zope2.DB, settings, install_signal_handlers=True)
     try:

@@ -9,27 +9,20 @@ dashboard still works and says that crons will not run.
 """
 from collective.cron import _
 from collective.cron import clock
-from collective.cron import logger
 from collective.cron import periodicity
+from collective.cron.compat import as_text
 from collective.cron.crontab import Cron
 from collective.cron.crontab import FAILURE
 from collective.cron.crontab import NOTRUN
 from collective.cron.crontab import OK
 from collective.cron.crontab import WARN
 from collective.cron.interfaces import IJobRunner
-from collective.cron.interfaces import IQueueManager
-from Acquisition import aq_base
-from Acquisition import aq_parent
 from ZODB.POSException import ConflictError
 from zope.component import getSiteManager
-from zope.component import queryAdapter
 from zope.i18nmessageid import Message
 from zope.interface import implementedBy
 from zope.interface import providedBy
 
-import datetime
-import re
-import six
 
 
 STATUS_LABELS = {
@@ -67,14 +60,6 @@ MISSED_LABELS = {
     u"skip": _(u"missed_skip", default=u"Skip the missed occurrences"),
 }
 
-# How old a worker's heartbeat may be before the dashboard warns, at least:
-# workers show they are alive about once a minute.
-MIN_HEARTBEAT_AGE = 120
-
-_PASSWORD_IN_URL = re.compile(r"(//[^/:@]*:)[^/@]*@")
-_PASSWORD_PARAMETER = re.compile(r"(password=)[^&;]*", re.IGNORECASE)
-
-
 def translated(message):
     """A message as text in the user's language.
 
@@ -88,15 +73,6 @@ def translated(message):
     if message is None:
         return u""
     return translate(message, context=getRequest())
-
-
-def text(value):
-    """Anything as text (bytes are UTF-8)."""
-    if value is None:
-        return u""
-    if isinstance(value, six.binary_type):
-        return value.decode("utf-8", "replace")
-    return six.text_type(value)
 
 
 # ---------------------------------------------------------------------------
@@ -127,9 +103,9 @@ def current_language(context, request):
             from plone.api.portal import get_current_language
 
             language = get_current_language(context)
-        except Exception:  # noqa: a page never breaks for a label
+        except Exception:  # a page never breaks for a label
             language = u"en"
-    return text(language or u"en")
+    return as_text(language or u"en")
 
 
 def zone_for(name):
@@ -155,11 +131,11 @@ def localized_time(when, zone, time_only=False):
         formatted = get_localized_time(wall, long_format=True, time_only=time_only)
     except ConflictError:
         raise
-    except Exception:  # noqa: fall back to ISO rather than break the page
+    except Exception:  # fall back to ISO rather than break the page
         formatted = None
     if not formatted:
         formatted = wall.strftime("%H:%M" if time_only else "%Y-%m-%d %H:%M")
-    return text(formatted)
+    return as_text(formatted)
 
 
 def iso(when):
@@ -276,7 +252,7 @@ _PERIODS = {
 
 
 # ---------------------------------------------------------------------------
-# Runners and users
+# Runners
 
 
 def runner_factories(site):
@@ -287,7 +263,7 @@ def runner_factories(site):
         (providedBy(site), implementedBy(Cron)), IJobRunner
     ):
         if name:
-            found[text(name)] = factory
+            found[as_text(name)] = factory
     return found
 
 
@@ -299,39 +275,12 @@ def runner_title(factory):
     doc = getattr(factory, "__dict__", {}).get("__doc__")
     if doc:
         first = doc.strip().splitlines()[0].strip()
-        return text(first)
+        return as_text(first)
     return u""
 
 
-def find_user(site, userid):
-    """The user ``userid`` (an id or a login) from the site or the Zope root."""
-    if not userid:
-        return None
-    container = site
-    while container is not None:
-        acl_users = getattr(aq_base(container), "acl_users", None)
-        if acl_users is not None:
-            acl_users = container.acl_users
-            user = acl_users.getUserById(userid) or acl_users.getUser(userid)
-            if user is not None:
-                return user
-        container = aq_parent(container)
-    return None
-
-
 # ---------------------------------------------------------------------------
-# The job system
-
-
-def hide_password(value):
-    """A queue address as people may see it: no password, whatever the form."""
-    value = text(value)
-    value = _PASSWORD_IN_URL.sub(r"\1***@", value)
-    return _PASSWORD_PARAMETER.sub(r"\1***", value)
-
-
-def queue_manager(site):
-    return queryAdapter(site, IQueueManager)
+# The crontab
 
 
 def shortest_period(crontab):
@@ -349,93 +298,3 @@ def shortest_period(crontab):
         if seconds:
             periods.append(seconds)
     return min(periods) if periods else None
-
-
-def engine_state(site, crontab, now=None):
-    """The job system as the engine box shows it.
-
-    A dict with ``available`` (a job system is registered), ``engine``,
-    ``queue`` (never with a password), ``worker``, ``reachable``, ``error``,
-    ``heartbeat`` and ``warnings`` (messages for people).
-    """
-    now = now if now is not None else clock.now()
-    info = {
-        u"available": False,
-        u"engine": u"",
-        u"queue": u"",
-        u"worker": None,
-        u"reachable": None,
-        u"error": u"",
-        u"heartbeat": None,
-        u"warnings": [],
-    }
-    warnings = info[u"warnings"]
-    queue = queue_manager(site)
-    if queue is None:
-        warnings.append(
-            _(
-                u"warning_no_job_system",
-                default=u"No job system is available: crons are saved but "
-                u"will not run. Install huey (Python 3) or plone.app.async "
-                u"(Python 2.7) and check the collective.cron section of "
-                u"zope.conf.",
-            )
-        )
-        return info
-    info[u"available"] = True
-    try:
-        state = dict(queue.state() or {})
-    except ConflictError:
-        raise
-    except Exception as error:  # noqa: the engine's trouble is shown, not raised
-        logger.exception("The job system could not tell its state")
-        state = {u"reachable": False, u"error": text(error)}
-    info[u"engine"] = text(state.get("engine") or u"")
-    info[u"queue"] = hide_password(state.get("queue") or u"")
-    info[u"worker"] = state.get("worker")
-    info[u"reachable"] = state.get("reachable")
-    info[u"error"] = hide_password(state.get("error") or u"")
-    info[u"heartbeat"] = state.get("heartbeat")
-    if info[u"reachable"] is False:
-        warnings.append(
-            _(
-                u"warning_queue_unreachable",
-                default=u"The job queue cannot be reached: ${error}",
-                mapping={
-                    u"error": info[u"error"]
-                    or translated(_(u"unknown_error", default=u"unknown error"))
-                },
-            )
-        )
-        return info
-    if not crontab.activated:
-        return info
-    period = shortest_period(crontab)
-    if period is None:
-        return info
-    limit = max(period, MIN_HEARTBEAT_AGE)
-    heartbeat = info[u"heartbeat"]
-    if heartbeat is None:
-        warnings.append(
-            _(
-                u"warning_no_heartbeat",
-                default=u"No worker has shown any sign of life yet: start a "
-                u"worker (an instance with the worker on, or "
-                u"collective-cron-worker) or the crons will not run.",
-            )
-        )
-    elif (now - clock.as_utc(heartbeat)) > datetime.timedelta(seconds=limit):
-        age = now - clock.as_utc(heartbeat)
-        warnings.append(
-            _(
-                u"warning_old_heartbeat",
-                default=u"No worker has shown any sign of life for ${age}, "
-                u"longer than the shortest period of the active crons "
-                u"(${period}): are the workers running?",
-                mapping={
-                    u"age": translated(format_age(age.total_seconds())),
-                    u"period": translated(format_period(period)),
-                },
-            )
-        )
-    return info

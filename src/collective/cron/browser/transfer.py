@@ -11,7 +11,8 @@ nothing when any part of it is wrong.
 from collective.cron import _
 from collective.cron import clock
 from collective.cron.browser import helpers
-from collective.cron.browser.dashboard import DashboardPage
+from collective.cron.browser.base import DashboardPage
+from collective.cron.compat import as_text
 from collective.cron.exportimport import CrontabImportError
 from collective.cron.exportimport import export_crontab
 from collective.cron.exportimport import import_crontab
@@ -24,7 +25,7 @@ import re
 
 def export_filename(site_id, when):
     """``collective.cron-<site id>-<YYYY-MM-DD>.json`` (a safe file name)."""
-    safe_id = re.sub(r"[^A-Za-z0-9._-]+", u"-", helpers.text(site_id)) or u"site"
+    safe_id = re.sub(r"[^A-Za-z0-9._-]+", u"-", as_text(site_id)) or u"site"
     return u"collective.cron-%s-%s.json" % (safe_id, when.strftime("%Y-%m-%d"))
 
 
@@ -60,7 +61,7 @@ class ImportCrontab(DashboardPage):
 
     @property
     def mode(self):
-        mode = helpers.text(self.request.form.get("mode") or u"replace")
+        mode = as_text(self.request.form.get("mode") or u"replace")
         return mode if mode in IMPORT_MODES else u"replace"
 
     @property
@@ -91,7 +92,7 @@ class ImportCrontab(DashboardPage):
                     u"error_import_invalid",
                     default=u"The file was not imported and nothing changed: "
                     u"${problem}",
-                    mapping={u"problem": helpers.text(error)},
+                    mapping={u"problem": as_text(error)},
                 )
             )
             return self.render()
@@ -108,7 +109,7 @@ class ImportCrontab(DashboardPage):
         else:
             data = upload
         if not isinstance(data, bytes):
-            data = helpers.text(data).encode("utf-8")
+            data = as_text(data).encode("utf-8")
         return data
 
     def summary(self, result):

@@ -10,33 +10,26 @@ request)::
 """
 
 from collective.cron import clock
-from collective.cron import logger
+from collective.cron import health
 from collective.cron import periodicity
+from collective.cron.compat import native_string
+from collective.cron.compat import quote
+from collective.cron.compat import text_type
 from collective.cron.crontab import STATUS_NAMES
 from collective.cron.interfaces import ICron
 from collective.cron.interfaces import ICrontab
 from collective.cron.interfaces import ILog
-from collective.cron.interfaces import IQueueManager
 from plone.restapi.batching import HypermediaBatch
 from plone.restapi.interfaces import ISerializeToJson
 from plone.restapi.interfaces import ISerializeToJsonSummary
-from six.moves.urllib.parse import quote
-from ZODB.POSException import ConflictError
 from zope.component import adapter
 from zope.component import getMultiAdapter
-from zope.component import queryAdapter
 from zope.component.hooks import getSite
 from zope.interface import implementer
 from zope.publisher.interfaces import IRequest
 
-import six
-
 SERVICE = "@crons"
 NEXT_RUNS = 5
-NO_JOB_SYSTEM = (
-    "No job system is available for this site: crons are saved but do not "
-    "run. Check the collective.cron section of zope.conf and the event log."
-)
 
 
 def crons_url(site=None):
@@ -53,13 +46,11 @@ def cron_url(cron, site=None):
 
 def quote_segment(text):
     """``text`` quoted for one URL path segment (UTF-8 on both Pythons)."""
-    if isinstance(text, six.text_type) and six.PY2:
-        text = text.encode("utf-8")
-    return quote(text, safe="")
+    return quote(native_string(text), safe="")
 
 
 def status_name(log):
-    return STATUS_NAMES.get(log.status, six.text_type(log.status)) if log else None
+    return STATUS_NAMES.get(log.status, text_type(log.status)) if log else None
 
 
 def request_language(request):
@@ -68,37 +59,10 @@ def request_language(request):
 
 
 def engine_state(site):
-    """The job system's state for people (``IQueueManager.state()``).
-
-    Never raises: without a job system, or when asking it fails, the state
-    says so (``available`` false, or ``reachable`` false with ``error``).
-    """
-    unavailable = {
-        "available": False,
-        "engine": None,
-        "queue": None,
-        "worker": False,
-        "reachable": False,
-        "error": NO_JOB_SYSTEM,
-        "heartbeat": None,
-    }
-    queue = queryAdapter(site, IQueueManager)
-    if queue is None:
-        return unavailable
-    try:
-        state = dict(queue.state())
-    except ConflictError:
-        raise
-    except Exception as error:
-        logger.exception("Cannot read the state of the job system")
-        state = dict(unavailable, error=u"%s: %s" % (type(error).__name__, error))
-        state["available"] = True
-        return state
-    heartbeat = state.get("heartbeat")
+    """The job system's state (``health.engine_state``), times as ISO 8601."""
+    state = health.engine_state(site)
+    heartbeat = state["heartbeat"]
     state["heartbeat"] = clock.to_iso(heartbeat) if heartbeat is not None else None
-    state["available"] = bool(state.get("engine"))
-    for key in ("engine", "queue", "worker", "reachable", "error"):
-        state.setdefault(key, None)
     return state
 
 

@@ -12,11 +12,9 @@ from plone.app.testing import SITE_OWNER_NAME
 from zope.annotation.interfaces import IAnnotations
 from zope.component import getMultiAdapter
 
-from ZODB.POSException import ConflictError
 
 import datetime
 import pytz
-import time
 import transaction
 
 
@@ -213,24 +211,19 @@ class EngineTests(object):
     def prepare_missed(self, periodicity, missed, handled):
         """The instance was down: the queue is empty and the last handled
         occurrence is old; a worker starts and reconciles."""
-        from collective.cron.engines import base
+        from collective.cron.reconciler import reconcile_site
+        from collective.cron.state import get_state
+        from collective.cron.transactions import retry_on_conflict
 
         cron = self.add_cron(periodicity=periodicity, missed=missed)
         self.flush_queue()
-        state = base.get_state(self.portal, cron.uid)
+        state = get_state(self.portal, cron.uid)
         state.handled = handled
         transaction.commit()
         self.start_worker()
         # The worker may reconcile at the same moment (a starting zc.async
         # worker does): retry on the conflict, as the workers themselves do.
-        for pause in base.attempts_pauses(10):
-            try:
-                base.reconcile_site(self.portal, self.queue)
-                transaction.commit()
-                break
-            except ConflictError:
-                transaction.abort()
-                time.sleep(pause)
+        retry_on_conflict(lambda: reconcile_site(self.portal, self.queue))
         return cron
 
     def test_missed_occurrences_run_once(self):
@@ -277,10 +270,11 @@ class EngineTests(object):
         self.assertEqual(upcoming, [latest + datetime.timedelta(hours=1)])
 
     def test_overlap_is_logged_not_run(self):
-        from collective.cron.engines import base
+        from collective.cron.state import get_state
+        from collective.cron.state import instance_id
 
         cron = self.add_cron(periodicity=u"* * * * *")
-        state = base.get_state(self.portal, cron.uid)
+        state = get_state(self.portal, cron.uid)
         state.running = (u"elsewhere:1", utcnow(), (u"schedule", u"x", u"job-x"))
         transaction.commit()
         self.start_worker()
@@ -288,8 +282,8 @@ class EngineTests(object):
         logs = wait_for(lambda: self.logs(cron.uid))
         # "elsewhere:1" has no heartbeat: its run is taken for dead
         self.assertEqual(logs[0].status, models.OK)
-        state = base.get_state(self.portal, cron.uid)
-        state.running = (base.instance_id(), utcnow(), (u"schedule", u"x", u"job-x"))
+        state = get_state(self.portal, cron.uid)
+        state.running = (instance_id(), utcnow(), (u"schedule", u"x", u"job-x"))
         transaction.commit()
         self.queue_in(cron, 0, trigger=u"manual")
         logs = wait_for(lambda: len(self.logs(cron.uid)) > 1 and self.logs(cron.uid))

@@ -6,6 +6,7 @@ the translations; ``DashboardTestCase`` is their shared base.
 """
 from AccessControl import Unauthorized
 from collective.cron import clock
+from collective.cron.compat import binary_type
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import FAILURE
@@ -31,7 +32,6 @@ from zope.interface import implementer
 
 import datetime
 import pytz
-import six
 import transaction
 import unittest
 
@@ -125,7 +125,7 @@ class TextBrowser(Browser):
     @property
     def contents(self):
         contents = super(TextBrowser, self).contents
-        if isinstance(contents, six.binary_type):
+        if isinstance(contents, binary_type):
             contents = contents.decode("utf-8")
         return contents
 
@@ -388,6 +388,22 @@ class TestEngineBox(DashboardTestCase):
         self.assertIn(u"redis.example.org", contents)
         self.assertNotIn(u"s3cr3t", contents)
         self.assertIn(u"another process must run the jobs", contents)
+
+    def test_password_in_an_error_is_hidden(self):
+        secret_url = "redis://cron:s3cr3t@redis.example.org:6379/0"
+        state = {
+            "engine": "huey",
+            "queue": secret_url,
+            "reachable": False,
+            "error": "Error 111 connecting to %s (password=s3cr3t)" % secret_url,
+        }
+        with job_system(fake_queue(state)):
+            browser = self.browser()
+            browser.open(self.url)
+        contents = browser.contents
+        self.assertIn(u"redis://cron:***@redis.example.org:6379/0", contents)
+        self.assertIn(u"The job queue cannot be reached: Error 111 connecting to", contents)
+        self.assertNotIn(u"s3cr3t", contents)
 
     def test_silent_workers(self):
         self.freeze()

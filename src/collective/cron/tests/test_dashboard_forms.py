@@ -2,12 +2,14 @@
 """The add and edit forms of the Cron Dashboard."""
 from collective.cron.interfaces import ILogStore
 from collective.cron.tests.test_dashboard import DashboardTestCase
+from collective.cron.tests.test_dashboard import PASSWORD
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import TEST_USER_ID
 from six.moves.urllib.parse import urlencode
 from zExceptions import Forbidden
 
 import re
+import transaction
 
 
 class FormTestCase(DashboardTestCase):
@@ -159,6 +161,18 @@ class TestAddForm(FormTestCase):
         self.fill(browser, user=SITE_OWNER_NAME)
         browser.getControl(u"Save").click()
         self.assertEqual(list(self.crontab().crons.values())[0].user, SITE_OWNER_NAME)
+
+    def test_login_of_a_user(self):
+        # A login that is not the user's id: found as the run finds it.
+        self.portal.acl_users.source_users.addUser(
+            "jane-id", "jane@example.org", PASSWORD
+        )
+        transaction.commit()
+        browser = self.open_add_form()
+        self.fill(browser, periodicity=u"@daily", user=u"jane@example.org")
+        browser.getControl(u"Save").click()
+        self.assertEqual(self.field_error(browser, u"user"), u"")
+        self.assertEqual(list(self.crontab().crons.values())[0].user, u"jane@example.org")
 
     def test_unknown_timezone(self):
         browser = self.open_add_form()

@@ -1,5 +1,8 @@
 # -*- coding: utf-8 -*-
 """The dashboard in French and German, and the completeness of the catalogs."""
+from collective.cron.compat import binary_type
+from collective.cron.compat import PY2
+from collective.cron.compat import text_type
 from collective.cron.crontab import FAILURE
 from collective.cron.tests.test_dashboard import DashboardTestCase
 
@@ -7,7 +10,6 @@ import ast
 import io
 import os
 import re
-import six
 import unittest
 
 
@@ -48,7 +50,7 @@ def source_messages():
             with open(path, "rb") as stream:
                 source = stream.read()
             head = source[:300].decode("utf-8", "replace")
-            if (u"# py3-only" in head and six.PY2) or (u"# py2-only" in head and six.PY3):
+            if (u"# py3-only" in head and PY2) or (u"# py2-only" in head and not PY2):
                 continue
             try:
                 tree = ast.parse(source)
@@ -68,9 +70,9 @@ def source_messages():
 
 def _constant(node):
     value = getattr(node, "value", getattr(node, "s", None))
-    if isinstance(value, six.binary_type):
+    if isinstance(value, binary_type):
         return value.decode("utf-8")
-    if isinstance(value, six.text_type):
+    if isinstance(value, text_type):
         return value
     return None
 

@@ -2,7 +2,8 @@
 """The demo profile adds three crons whose runners give OK, WARN, FAILURE."""
 from collective.cron import crontab as models
 from collective.cron.crontab import Crontab
-from collective.cron.engines import base
+from collective.cron import clock
+from collective.cron import jobrunner
 from collective.cron.interfaces import ILogStore
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from plone.app.testing import applyProfile
@@ -36,7 +37,7 @@ class TestDemo(unittest.TestCase):
         self.assertEqual(len(Crontab.load(self.portal).crons), 3)
 
     def run_cron(self, uid):
-        base.run_claimed(self.portal, uid, base.clock.now(), u"manual", u"job-1")
+        jobrunner.run_claimed(self.portal, uid, clock.now(), u"manual", u"job-1")
         return ILogStore(self.portal).last(uid)
 
     def test_statuses(self):

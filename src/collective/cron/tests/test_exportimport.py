@@ -3,7 +3,8 @@
 
 from collective.cron import crontab as models
 from collective.cron import exportimport
-from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.registry import CRONTAB_RECORD
+from collective.cron.compat import as_text
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Log
@@ -18,7 +19,6 @@ from zope.component import getUtility
 
 import json
 import logging
-import six
 import unittest
 
 NIGHTLY = u"collective.cron.testing-nightly"
@@ -361,7 +361,7 @@ class TestJson(ExportImportTestCase):
         error = self.assertRefused(
             {u"crons": [dict(good, user=u"jos\xe9")]}, field=u"user", position=1
         )
-        self.assertIn(u"jos\xe9", six.text_type(error))
+        self.assertIn(u"jos\xe9", as_text(error))
         self.assertRefused(
             {u"crons": [dict(good, activated=u"no")]}, field=u"activated", position=1
         )

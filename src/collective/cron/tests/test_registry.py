@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 """The crontab in the registry: save, load, 2.x records, read-only, events."""
 from collective.cron import crontab as models
-from collective.cron.adapters.registry import ACTIVATED_RECORD
-from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.registry import ACTIVATED_RECORD
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Log

@@ -6,6 +6,7 @@ from collective.cron import crontab as models
 from collective.cron.crontab import Log
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IModifiedCrontabEvent
+from collective.cron.tests.test_restapi import PASSWORD
 from collective.cron.tests.test_restapi import RestApiMixin
 from zope.component import getGlobalSiteManager
 
@@ -117,6 +118,40 @@ class TestListing(RestApiMixin, unittest.TestCase):
         self.assertFalse(engine[u"available"])
         self.assertFalse(engine[u"reachable"])
         self.assertIn(u"No job system", engine[u"error"])
+
+    def test_engine_state_hides_the_queue_password(self):
+        from collective.cron.interfaces import IQueueManager
+        from Products.CMFPlone.interfaces import IPloneSiteRoot
+
+        secret_url = u"redis://cron:s3cr3t@redis.example.org:6379/0"
+
+        class SecretQueue(object):
+            def __init__(self, site):
+                self.site = site
+
+            def state(self):
+                return {
+                    u"engine": u"huey",
+                    u"queue": secret_url,
+                    u"worker": False,
+                    u"reachable": False,
+                    u"error": u"Cannot connect to %s" % secret_url,
+                    u"heartbeat": None,
+                }
+
+        gsm = getGlobalSiteManager()
+        gsm.registerAdapter(SecretQueue, (IPloneSiteRoot,), IQueueManager)
+        self.addCleanup(
+            gsm.unregisterAdapter, SecretQueue, (IPloneSiteRoot,), IQueueManager
+        )
+        response = self.api.get(u"@crons")
+        self.assertNotIn(u"s3cr3t", response.text)
+        engine = response.json()[u"engine"]
+        self.assertTrue(engine[u"available"])
+        self.assertEqual(engine[u"queue"], u"redis://cron:***@redis.example.org:6379/0")
+        self.assertEqual(
+            engine[u"error"], u"Cannot connect to redis://cron:***@redis.example.org:6379/0"
+        )
 
 
 def no_job_system(site):
@@ -273,6 +308,24 @@ class TestAdd(RestApiMixin, unittest.TestCase):
             {u"name": u"n", u"periodicity": u"@daily", u"user": u"ghost"}, u"user"
         )
         self.assertIn(u"ghost", error[u"message"])
+
+    def test_login_of_a_user(self):
+        # A login that is not the user's id: found as the run finds it.
+        self.portal.acl_users.source_users.addUser(
+            u"jane-id", u"jane@example.org", PASSWORD
+        )
+        transaction.commit()
+        response = self.api.post(
+            u"@crons",
+            json={u"name": u"n", u"periodicity": u"@daily", u"user": u"jane@example.org"},
+        )
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(response.json()[u"user"], u"jane@example.org")
+        uid = response.json()[u"uid"]
+        self.assertEqual(self.crontab().crons[uid].user, u"jane@example.org")
+        response = self.api.patch(u"@crons/" + uid, json={u"user": u"jane-id"})
+        self.assertEqual(response.status_code, 204, response.text)
+        self.assertEqual(self.crontab().crons[uid].user, u"jane-id")
 
     def test_unknown_field(self):
         error = self.assertRefused(

@@ -2,7 +2,8 @@
 """GET and DELETE @crons/<uid>/logs."""
 
 from collective.cron import crontab as models
-from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.registry import CRONTAB_RECORD
+from collective.cron.compat import as_text
 from collective.cron.crontab import Log
 from collective.cron.interfaces import ILogStore
 from collective.cron.tests.test_restapi import RestApiMixin
@@ -12,7 +13,6 @@ from zope.component import getUtility
 import datetime
 import json
 import pytz
-import six
 import transaction
 import unittest
 
@@ -74,7 +74,7 @@ class TestLogs(RestApiMixin, unittest.TestCase):
     def test_logs_of_2x_data_not_moved_yet(self):
         registry = getUtility(IRegistry)
         registry[CRONTAB_RECORD] = [
-            six.text_type(
+            as_text(
                 json.dumps(
                     {
                         u"uid": u"old",

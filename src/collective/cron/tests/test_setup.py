@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """The profiles install and uninstall cleanly."""
-from collective.cron.adapters.registry import ACTIVATED_RECORD
-from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.registry import ACTIVATED_RECORD
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.interfaces import ICollectiveCronLayer
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from plone.app.testing import setRoles

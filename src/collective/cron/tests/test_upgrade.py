@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 """The upgrade step from collective.cron 2.x to profile version 3000."""
 
-from collective.cron.adapters.logstore import ANNOTATION_KEY
-from collective.cron.adapters.registry import ACTIVATED_RECORD
-from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.logstore import ANNOTATION_KEY
+from collective.cron.registry import ACTIVATED_RECORD
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.compat import text_type
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ICrontabSynchronisationEvent

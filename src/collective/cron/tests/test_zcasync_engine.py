@@ -36,7 +36,8 @@ HAVE_ZCASYNC = _zcasync_importable()
 
 if HAVE_ZCASYNC:
     from collective.cron import testing_zcasync as helpers
-    from collective.cron.engines import base
+    from collective.cron.state import get_state
+    from collective.cron.state import instance_id
     from collective.cron.engines import zcasync
     from collective.cron.testing_zcasync import wait_for
     from collective.cron.testing_zcasync import ZCASYNC_FUNCTIONAL_TESTING
@@ -225,7 +226,7 @@ class TestWorker(Helpers, unittest.TestCase):
         self.assertTrue(state["reachable"])
         self.assertIsNone(state["error"])
         self.assertIsNotNone(state["heartbeat"])
-        self.assertTrue(self.queue.is_alive(base.instance_id()))
+        self.assertTrue(self.queue.is_alive(instance_id()))
         self.assertIsNone(self.queue.is_alive(u"elsewhere:1"))
 
     def test_job_due_in_two_seconds_runs_once(self):
@@ -311,7 +312,7 @@ class TestStartUp(Helpers, unittest.TestCase):
             self.assertEqual(seen, [("/plone", "collective.cron restart")])
             # the worker registered this process as one of its instances
             transaction.begin()
-            self.assertTrue(self.queue.is_alive(base.instance_id()))
+            self.assertTrue(self.queue.is_alive(instance_id()))
             self.assertEqual(self.queue.state()["worker"], True)
             # an unmarked site is not restored
             self.layer.stop_worker()
@@ -353,9 +354,32 @@ class TestStartUp(Helpers, unittest.TestCase):
         self.assertEqual([job["scheduled"] for job in jobs], [cron.next])
 
 
+class TestModulesImport(unittest.TestCase):
+    """Every module of the engine imports on any Python, zc.async or not
+    (it is imported on first use only), so Python 3 linters read them."""
+
+    def test_every_module_imports(self):
+        import collective.cron.engines.zcasync as package
+        import pkgutil
+
+        names = [name for _, name, _ in pkgutil.iter_modules(package.__path__)]
+        self.assertIn("queue", names)
+        for name in names:
+            module = importlib.import_module(package.__name__ + "." + name)
+            self.assertTrue(module.__doc__, name)
+        self.assertTrue(callable(package.run_queued_job))
+
+    def test_jobs_name_their_function_by_a_lasting_path(self):
+        import collective.cron.engines.zcasync as package
+        import pickle
+
+        data = pickle.dumps(package.run_queued_job, 0)
+        self.assertIn(b"collective.cron.engines.zcasync\nrun_queued_job\n", data)
+
+
 def test_suite():
     if not HAVE_ZCASYNC:
-        return unittest.TestSuite()
+        return unittest.defaultTestLoader.loadTestsFromTestCase(TestModulesImport)
     return unittest.defaultTestLoader.loadTestsFromName(__name__)
 
 
@@ -395,8 +419,8 @@ class TestZCAsyncEngineBehaviour(EngineTests, unittest.TestCase):
         shared test about an unknown worker taken for dead does not apply.)
         """
         cron = self.add_cron(periodicity=u"* * * * *")
-        state = base.get_state(self.portal, cron.uid)
-        state.running = (base.instance_id(), utcnow(), (u"schedule", u"x", u"job-x"))
+        state = get_state(self.portal, cron.uid)
+        state.running = (instance_id(), utcnow(), (u"schedule", u"x", u"job-x"))
         transaction.commit()
         self.start_worker()
         self.queue_in(cron, 0, trigger=u"manual")

@@ -23,8 +23,8 @@ Running the step again changes nothing more.
 """
 
 from collective.cron import logger
-from collective.cron.adapters.registry import ACTIVATED_RECORD
-from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.registry import ACTIVATED_RECORD
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.compat import as_text
 from collective.cron.crontab import Crontab
 from plone.registry.interfaces import IRegistry

@@ -1,24 +1,16 @@
 # -*- coding: utf-8 -*-
 """POST @crons (add), @crons/<uid>/run (run now) and @crons/@import."""
 
-from collective.cron import logger
-from collective.cron.exportimport import build_cron
+from collective.cron import health
+from collective.cron.builder import build_cron
+from collective.cron.compat import as_text
+from collective.cron.compat import parse_qs
 from collective.cron.exportimport import import_crontab
 from collective.cron.exportimport import IMPORT_MODES
-from collective.cron.interfaces import ICronManager
-from collective.cron.interfaces import IQueueManager
 from collective.cron.restapi.serializers import cron_url
-from collective.cron.restapi.serializers import engine_state
-from collective.cron.restapi.serializers import NO_JOB_SYSTEM
 from collective.cron.restapi.services.crons.base import CronsService
 from collective.cron.restapi.services.crons.base import ServiceError
 from collective.cron.restapi.services.crons.base import UID
-from six.moves.urllib.parse import parse_qs
-from ZODB.POSException import ConflictError
-from zope.component import queryAdapter
-from zope.component import queryMultiAdapter
-
-import six
 
 
 class CronsPost(CronsService):
@@ -52,36 +44,26 @@ class CronsPost(CronsService):
     def run(self, uid):
         """Queue a run now (the schedule stays); 202 with the job id."""
         cron = self.cron(self.crontab(), uid)
-        manager = None
-        if queryAdapter(self.context, IQueueManager) is not None:
-            manager = queryMultiAdapter((self.context, cron), ICronManager)
-        if manager is None:
-            raise ServiceError(503, "ServiceUnavailable", NO_JOB_SYSTEM)
         self.disable_csrf()
         try:
-            job_id = manager.run_now()
-        except ConflictError:
-            raise
-        except Exception as error:
-            logger.exception("Cannot queue a run of cron %s", cron.uid)
-            raise ServiceError(
-                503,
-                "ServiceUnavailable",
-                u"The job system could not queue the run: %s" % (error,),
-            )
-        if job_id is None:
-            state = engine_state(self.context)
-            raise ServiceError(
-                503,
-                "ServiceUnavailable",
-                u"The job system did not queue the run: %s"
-                % (state.get("error") or NO_JOB_SYSTEM,),
-            )
+            job_id = health.run_now(self.context, cron)
+        except health.RunNowError as error:
+            if error.reason == "unavailable":
+                message = health.NO_JOB_SYSTEM
+            elif error.reason == "failed":
+                message = u"The job system could not queue the run: %s" % (
+                    error.message,
+                )
+            else:
+                message = u"The job system did not queue the run: %s" % (
+                    error.message or health.NO_JOB_SYSTEM,
+                )
+            raise ServiceError(503, "ServiceUnavailable", message)
         self.request.response.setStatus(202)
         return {
             "@id": cron_url(cron) + "/run",
             "cron": {"@id": cron_url(cron), "uid": cron.uid, "name": cron.name},
-            "job_id": six.text_type(job_id),
+            "job_id": as_text(job_id),
         }
 
     def import_(self):

@@ -12,8 +12,9 @@ plone.restapi's error format::
 
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import InvalidCron
-from collective.cron.exportimport import check_types
-from collective.cron.exportimport import FIELDS
+from collective.cron.builder import check_types
+from collective.cron.builder import FIELDS
+from collective.cron.compat import as_text
 from collective.cron.restapi.serializers import crons_url
 from plone.restapi.deserializer import json_body
 from plone.restapi.exceptions import DeserializationError
@@ -26,7 +27,6 @@ from zope.interface import implementer
 from zope.publisher.interfaces import IPublishTraverse
 
 import plone.protect.interfaces
-import six
 
 UID = object()  # a route segment that is a cron's uid
 
@@ -96,7 +96,7 @@ class CronsService(Service):
                     404,
                     "NotFound",
                     "No such resource: %s"
-                    % "/".join(["@crons"] + [six.text_type(p) for p in self.params]),
+                    % "/".join(["@crons"] + [as_text(p) for p in self.params]),
                 )
             return handler(*arguments)
         except ServiceError as error:
@@ -107,9 +107,9 @@ class CronsService(Service):
                 value = getattr(error, name, None)
                 if value is not None:
                     extra[name] = value
-            return self.error(400, "BadRequest", six.text_type(error), **extra)
+            return self.error(400, "BadRequest", as_text(error), **extra)
         except DeserializationError as error:
-            return self.error(400, "DeserializationError", six.text_type(error))
+            return self.error(400, "DeserializationError", as_text(error))
 
     def error(self, status, type_, message, **extra):
         self.request.response.setStatus(status)

@@ -2,7 +2,7 @@
 """PATCH @crons (the global switch) and @crons/<uid> (edit a cron)."""
 
 from collective.cron.crontab import InvalidCron
-from collective.cron.exportimport import build_cron
+from collective.cron.builder import build_cron
 from collective.cron.restapi.services.crons.base import CronsService
 from collective.cron.restapi.services.crons.base import UID
 

@@ -7,6 +7,7 @@ the log store, and 2.x logs found in a cron's JSON move there on the next
 save.
 """
 from collective.cron import logger
+from collective.cron.compat import binary_type
 from collective.cron.crontab import Cron
 from collective.cron.crontab import InvalidCron
 from collective.cron.crontab import site_timezone
@@ -19,7 +20,6 @@ from zope.component import getUtility
 from zope.interface import implementer
 
 import json
-import six
 
 
 PREFIX = IRegistryCrontab.__identifier__
@@ -28,7 +28,7 @@ CRONTAB_RECORD = PREFIX + ".crontab"
 
 
 def _unicode(text):
-    if isinstance(text, six.binary_type):
+    if isinstance(text, binary_type):
         return text.decode("utf-8")
     return text
 

@@ -8,9 +8,9 @@ persistent records in an IOBTree: appending writes the new record, one
 bucket and the book's counters, whatever the number of crons or logs.
 """
 from BTrees.IOBTree import IOBTree
-from BTrees.OOBTree import OOBTree
 from collective.cron.crontab import Log
 from collective.cron.interfaces import ILogStore
+from collective.cron.utils import annotation_tree
 from persistent import Persistent
 from Products.CMFCore.interfaces import ISiteRoot
 from zope.annotation.interfaces import IAnnotations
@@ -72,20 +72,13 @@ class LogStore(object):
         self.context = context
 
     def _books(self, create=False):
-        annotations = IAnnotations(self.context)
-        books = annotations.get(ANNOTATION_KEY)
-        if books is None and create:
-            books = annotations[ANNOTATION_KEY] = OOBTree()
-        return books
+        return annotation_tree(self.context, ANNOTATION_KEY, create=create)
 
     def _book(self, uid, create=False):
-        books = self._books(create=create)
-        if books is None:
-            return None
-        book = books.get(uid)
-        if book is None and create:
-            book = books[uid] = LogBook()
-        return book
+        if create:
+            return self._books(create=True).setdefault(uid, LogBook())
+        books = self._books()
+        return books.get(uid) if books is not None else None
 
     def append(self, uid, log, limit=None):
         self._book(uid, create=True).append(log, limit)

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+"""The cron manager: the queued job of one cron, and its manual runs.
+
+It only talks to the job system through ``IQueueManager``; engines whose
+queue lives outside the ZODB act after the transaction commits, so an
+aborted change queues nothing.  Run-now lives here and only here: the
+dashboard and the REST API both call :meth:`CronManager.run_now`.
+"""
+from collective.cron import clock
+from collective.cron.interfaces import ICron
+from collective.cron.interfaces import ICronManager
+from collective.cron.queue import queue_for
+from collective.cron.state import get_state
+from Products.CMFCore.interfaces import ISiteRoot
+from zope.component import adapter
+from zope.interface import implementer
+
+
+@implementer(ICronManager)
+@adapter(ISiteRoot, ICron)
+class CronManager(object):
+    """Presence of one cron's job in the queue, and manual runs."""
+
+    def __init__(self, context, cron):
+        self.context = context
+        self.cron = cron
+
+    @property
+    def queue(self):
+        return queue_for(self.context)
+
+    def next_occurrence(self, after=None):
+        """The cron's next occurrence after ``after`` (never before now)."""
+        now = clock.now()
+        after = max(after, now) if after is not None else now
+        return self.cron.next_after(after)
+
+    def register_job(self, force=False, after=None, jobs=None):
+        """Queue the next occurrence (and remember it as expected).
+
+        ``jobs`` are the cron's queued jobs when the caller listed them
+        already; a job for the right occurrence is kept (unless ``force``),
+        other scheduled jobs in the future are replaced.  An inactive cron
+        loses its jobs instead.
+        """
+        if not self.cron.active:
+            self.remove_jobs()
+            return None
+        now = clock.now()
+        upcoming = self.next_occurrence(after)
+        state = get_state(self.context, self.cron.uid, create=True)
+        if state.handled is None or state.expected is None:
+            # (Re)activated: occurrences before now are not owed.
+            state.handled = now
+        if state.expected != upcoming:
+            state.expected = upcoming
+        queue = self.queue
+        if jobs is None:
+            jobs = queue.jobs(self.cron.uid)
+        keep = None
+        for job in jobs:
+            if job["trigger"] == "manual" or job["status"] != "pending":
+                continue
+            if job["scheduled"] == upcoming and keep is None and not force:
+                keep = job
+            elif job["when"] > now or job["scheduled"] != upcoming:
+                queue.remove_job(job["id"])
+        if keep is not None:
+            return keep["id"]
+        return queue.register_job(self.cron.uid, upcoming, trigger="schedule")
+
+    def remove_jobs(self):
+        """Forget the cron's scheduled jobs (manual runs asked for stay)."""
+        queue = self.queue
+        for job in queue.jobs(self.cron.uid):
+            if job["trigger"] != "manual" and job["status"] == "pending":
+                queue.remove_job(job["id"])
+        state = get_state(self.context, self.cron.uid)
+        if state is not None and state.expected is not None:
+            state.expected = None
+
+    def run_now(self):
+        """Queue an immediate run that leaves the schedule as it is.
+
+        Returns the job id, or None when the job system queues nothing (an
+        unavailable one); raises ``NoJobSystem`` when there is none.
+        """
+        return self.queue.register_job(self.cron.uid, clock.now(), trigger="manual")

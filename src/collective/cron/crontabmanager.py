@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+"""The crontab manager: the site's queue follows its crontab.
+
+On ``CrontabSynchronisationEvent`` (fired when a crontab is saved) it
+removes the jobs of crons that are gone or off and queues the next job of
+every active cron that lacks one, and marks the site for the restore at
+every worker start (``collective.cron.marker``).  Queue operations of
+engines whose queue lives outside the ZODB run after the commit.
+"""
+from collective.cron import logger
+from collective.cron.cronmanager import CronManager
+from collective.cron.interfaces import ICrontab
+from collective.cron.interfaces import ICrontabManager
+from collective.cron.interfaces import ICrontabSynchronisationEvent
+from collective.cron.marker import mark_site
+from collective.cron.queue import NoJobSystem
+from collective.cron.queue import mask_secrets
+from collective.cron.queue import queue_for
+from collective.cron.state import get_state
+from Products.CMFCore.interfaces import ISiteRoot
+from ZODB.POSException import ConflictError
+from zope.component import adapter
+from zope.component import queryMultiAdapter
+from zope.interface import implementer
+
+
+@implementer(ICrontabManager)
+@adapter(ISiteRoot, ICrontab)
+class CrontabManager(object):
+    """Makes the site's queue match its crontab."""
+
+    def __init__(self, context, crontab):
+        self.context = context
+        self.crontab = crontab
+
+    def synchronize(self):
+        """Returns the number of active crons whose job was (re)queued."""
+        queue = queue_for(self.context)
+        mark_site(queue, self.crontab)
+        by_uid = {}
+        for job in queue.jobs():
+            by_uid.setdefault(job["uid"], []).append(job)
+        for uid, jobs in by_uid.items():
+            cron = self.crontab.crons.get(uid)
+            if cron is not None and cron.active:
+                continue
+            for job in jobs:
+                if job["status"] == "pending" and (
+                    cron is None or job["trigger"] != "manual"
+                ):
+                    queue.remove_job(job["id"])
+            self._forget_expected(uid)
+        registered = 0
+        for cron in self.crontab.crons.values():
+            if cron.active:
+                CronManager(self.context, cron).register_job(
+                    jobs=by_uid.get(cron.uid, [])
+                )
+                registered += 1
+            else:
+                self._forget_expected(cron.uid)
+        return registered
+
+    def _forget_expected(self, uid):
+        state = get_state(self.context, uid)
+        if state is not None and state.expected is not None:
+            state.expected = None
+
+
+@adapter(ICrontabSynchronisationEvent)
+def synchronise_queue(event):
+    """The crontab changed: the queue follows (after commit for outside queues)."""
+    manager = queryMultiAdapter((event.object, event.crontab), ICrontabManager)
+    if manager is None:
+        return
+    try:
+        manager.synchronize()
+    except NoJobSystem as error:
+        logger.error("%s", error)
+    except ConflictError:
+        raise
+    except Exception as error:
+        # The crontab change is kept: the workers' reconciler queues what
+        # is missing once the queue answers again.
+        logger.error(
+            "collective.cron: the job queue did not answer (%s: %s); the "
+            "crontab is saved and the reconciler will queue its jobs once "
+            "the queue answers again",
+            error.__class__.__name__, mask_secrets(error),
+        )

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+"""The reconciler: a vanished job never stops a cron for good.
+
+Every worker reconciles each site that has a crontab at start-up and then
+every minute (the engines schedule it; ``collective.cron.marker`` tells
+them which sites).  For each active cron it makes sure a job is queued for
+the next occurrence, releases a run whose worker died (the occurrence is
+then run again and the loss logged, see ``collective.cron.jobrunner``), and
+catches up occurrences that passed with nothing queued or running through
+one job, which logs them as missed.
+"""
+from collective.cron import clock
+from collective.cron import logger
+from collective.cron import periodicity
+from collective.cron.crontab import Crontab
+from collective.cron.interfaces import IQueueManager
+from collective.cron.interfaces import IServerRestartEvent
+from collective.cron.jobrunner import GRACE_SECONDS
+from collective.cron.queue import NoJobSystem
+from collective.cron.queue import queue_for
+from collective.cron.state import get_state
+from collective.cron.state import running_is_stale
+from zope.component import adapter
+
+import datetime
+
+
+def reconcile_site(site, queue=None, now=None):
+    """Make the queue and the states of a site's crons right again.
+
+    Returns the number of jobs it queued.  Writes to the ZODB only when
+    something was wrong; the caller commits (and retries on conflicts).
+    """
+    now = now or clock.now()
+    queue = queue or IQueueManager(site)
+    crontab = Crontab.load(site)
+    pending = {}
+    for job in queue.jobs():
+        pending.setdefault(job["uid"], []).append(job)
+    queued = 0
+    for cron in crontab.crons.values():
+        if not cron.active:
+            continue
+        state = get_state(site, cron.uid)
+        if state is not None and state.running is not None:
+            if not running_is_stale(site, state):
+                continue
+            logger.warning(
+                "Cron %s (%s): releasing the run of %s that died with its worker",
+                cron.name, cron.uid, state.running[0],
+            )
+            lost_job = tuple(state.running[2])[2]
+            if lost_job:
+                # Its queue entry is gone with the worker; forgetting the id
+                # lets the same occurrence be queued again below.
+                queue.remove_job(lost_job)
+            state.running = None
+        jobs = [job for job in pending.get(cron.uid, [])
+                if job["trigger"] != "manual" and job["status"] != "finished"]
+        if jobs:
+            continue
+        if state is not None and state.handled is not None:
+            after = state.handled
+        else:
+            # Never synchronised here: owe nothing before now.
+            after = now
+        upcoming = periodicity.next_occurrence(
+            cron.periodicity, after, cron.effective_timezone
+        )
+        if upcoming <= now - datetime.timedelta(seconds=GRACE_SECONDS):
+            # Missed: a job for the oldest missed occurrence catches them all up.
+            queue.register_job(cron.uid, now, trigger="schedule", scheduled=upcoming)
+        else:
+            queue.register_job(cron.uid, upcoming, trigger="schedule")
+        state = get_state(site, cron.uid, create=True)
+        if state.expected != upcoming:
+            state.expected = upcoming
+        queued += 1
+    return queued
+
+
+@adapter(IServerRestartEvent)
+def restore_queue(event):
+    """A process started: queue what is missing and catch up what was missed."""
+    try:
+        queue = queue_for(event.object)
+    except NoJobSystem as error:
+        logger.error("%s", error)
+        return
+    reconcile_site(event.object, queue)
