@@ -6,7 +6,7 @@ Table-driven: hypothesis is not a dependency of the project yet.
 """
 from collective.cron import limits
 from collective.cron import periodicity
-from collective.cron.adapters.registry import CRONTAB_RECORD
+from collective.cron.registry import CRONTAB_RECORD
 from collective.cron.compat import text_type
 from collective.cron.cron import Cron
 from collective.cron.cron import InvalidCron
