@@ -7,16 +7,25 @@ no engine code lives here.  Every field is coerced and checked when the
 cron is built (``InvalidCron`` names the bad field, for forms and the REST
 API), so a cron that exists can run; ``dump()``/``load()`` give a
 JSON-compatible round trip that also reads what collective.cron 2.x wrote.
+
+The limits of the fields (lengths, characters, size and depth of the
+parameters) are in ``limits.LIMITS``: enforced when a cron is built or
+saved, tolerated (with a warning) when a stored cron is read.  A cron's
+history is chronological, whatever order 2.x kept it in, and its last
+run is derived here only: ``last_log``, ``last_run``, ``last_status``.
 """
 
 from collections import OrderedDict
 from collective.cron import clock
+from collective.cron import limits
 from collective.cron import periodicity as periodicity_module
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
 from collective.cron.compat import string_types
 from collective.cron.interfaces import ICron
 from collective.cron.interfaces import IJobRunner
+from collective.cron.limits import LIMITS  # noqa: F401 (shown by pages and docs)
+from collective.cron.upgrades import legacy
 from collective.cron.utils import as_bool
 from zope.component import getSiteManager
 from zope.component.hooks import getSite
@@ -28,7 +37,9 @@ import uuid
 
 MISSED_POLICIES = ("run_once", "skip")
 DEFAULT_LOGS_LIMIT = 20
-MAX_LOGS_LIMIT = 10000
+MAX_LOGS_LIMIT = LIMITS["logs_limit"]
+# A text of parameters longer than this is refused without being parsed.
+MAX_ENVIRON_TEXT = 10 * LIMITS["environ_chars"]
 
 
 class InvalidCron(ValueError):
@@ -46,15 +57,29 @@ class InvalidCron(ValueError):
 # -- field coercion ----------------------------------------------------
 
 
-def _environ(value):
-    """The parameters of a cron: a dict, or JSON text of one."""
+def _environ(value, strict=True):
+    """The parameters of a cron: a dict, or JSON text of one.
+
+    Their limits are checked by ``Cron.validate``; here only what makes
+    them unreadable: a text too long to parse, broken JSON, nesting deeper
+    than the parser can follow (a RecursionError otherwise), not an object.
+    """
     if value is None or value == "":
         return {}
     if isinstance(value, (string_types, binary_type)):
+        if strict and len(value) > MAX_ENVIRON_TEXT:
+            raise InvalidCron(
+                "The parameters are too long (%d characters): at most %d "
+                "characters of JSON are accepted"
+                % (len(value), LIMITS["environ_chars"]),
+                "environ",
+            )
         try:
             value = json.loads(value)
         except ValueError as error:
             raise InvalidCron("Parameters are not valid JSON: %s" % (error,), "environ")
+        except RuntimeError:  # RecursionError on Python 3
+            raise InvalidCron(_TOO_DEEP, "environ")
     if not isinstance(value, dict):
         raise InvalidCron(
             "Parameters must be a JSON object ({...}), not %s"
@@ -79,15 +104,38 @@ def _logs_limit(value):
     return limit
 
 
+# Assigning one of these makes the cron validate again before it is saved.
+_VALIDATED_FIELDS = frozenset(
+    [
+        "uid",
+        "name",
+        "periodicity",
+        "user",
+        "environ",
+        "logs_limit",
+        "timezone",
+        "description",
+        "missed",
+    ]
+)
+
+_TOO_DEEP = (
+    "The parameters are nested more than %d levels deep (objects and lists "
+    "inside each other)" % (LIMITS["environ_depth"],)
+)
+
+
 _valid_periodicities = {}
 
 
-def _validated_periodicity(expression):
+def _validated_periodicity(expression, max_length=periodicity_module.MAX_LENGTH):
     """``periodicity.validate`` remembered: a crontab is read on every run,
-    and parsing each expression again costs milliseconds per cron."""
+    and parsing each expression again costs milliseconds per cron.  Only
+    valid expressions are remembered, and the length limit is checked
+    before this is called."""
     normalized = _valid_periodicities.get(expression)
     if normalized is None:
-        normalized = periodicity_module.validate(expression)
+        normalized = periodicity_module.validate(expression, max_length)
         if len(_valid_periodicities) > 4096:
             _valid_periodicities.clear()
         _valid_periodicities[expression] = normalized
@@ -112,33 +160,93 @@ class Cron(object):
         missed=u"run_once",
         logs=None,
         crontab=None,
+        strict=None,
     ):
+        """``strict``: enforce the limits (``limits.LIMITS``); by default
+        they are, except while stored crons are read
+        (``limits.reading_stored``)."""
+        if strict is None:
+            strict = not limits.is_reading_stored()
         self.uid = as_text(uid) if uid else uuid.uuid4().hex
         self.name = as_text(name).strip()
         self.periodicity = as_text(periodicity).strip()
         self.activated = as_bool(activated)
         self.user = as_text(user).strip()
-        self.environ = _environ(environ)
+        self.environ = _environ(environ, strict)
         self.logs_limit = _logs_limit(logs_limit)
         self.timezone = as_text(timezone).strip()
-        self.description = as_text(description)
+        self.description = limits.normalise_newlines(as_text(description))
         self.missed = as_text(missed or u"run_once")
         self.crontab = crontab
         # Logs that came inside the JSON (2.x data, or a cron not in a
         # crontab): moved to the log store the next time the crontab saves.
-        self.pending_logs = list(logs or [])
-        self.validate()
+        # 2.x kept them newest first: put them in the order they happened.
+        self.pending_logs = legacy.chronological(logs or [])
+        # Limits broken by a stored cron: {field: value as read}; saving
+        # accepts them while the value is unchanged (see ``validate``).
+        self.tolerated = {}
+        self.validate(strict)
 
-    def validate(self):
-        """Refuse what would make a cron that can never run as intended."""
+    def __setattr__(self, name, value):
+        # ``validated`` tells ``Crontab.save`` which crons to check again:
+        # a crontab of 10,000 crons saves one changed cron cheaply.  A
+        # change made inside ``environ`` (not by assigning it) is not seen.
+        if name in _VALIDATED_FIELDS:
+            object.__setattr__(self, "validated", False)
+        object.__setattr__(self, name, value)
+
+    def limit_problems(self):
+        """``[(field, message)]``: the limits these values break.
+
+        The cheap checks come first, so that absurd input (a 100,000
+        character periodicity) is refused before anything parses it.
+        """
+        problems = []
+        for field in limits.SINGLE_LINE_FIELDS + limits.MULTI_LINE_FIELDS:
+            message = limits.text_problem(
+                field, getattr(self, field), field in limits.MULTI_LINE_FIELDS
+            )
+            if message:
+                problems.append((field, message))
+        message = limits.environ_problem(self.environ)
+        if message:
+            problems.append(("environ", message))
+        return problems
+
+    def validate(self, strict=True):
+        """Refuse what would make a cron that can never run as intended.
+
+        ``strict`` (saving): a broken limit raises ``InvalidCron``, unless
+        it was tolerated when the cron was read and its value is unchanged.
+        Not strict (reading stored data): a broken limit is logged once and
+        tolerated.
+        """
+        for field, message in self.limit_problems():
+            if not strict:
+                self.tolerated[field] = limits.fingerprint(getattr(self, field))
+                limits.warn_once(self.uid, field, message)
+            elif field not in self.tolerated or (
+                self.tolerated[field] != limits.fingerprint(getattr(self, field))
+            ):
+                raise InvalidCron(message, field)
         if not self.name:
             raise InvalidCron(
                 "A cron needs a name (the name of its job runner)", "name"
             )
         try:
-            self.periodicity = _validated_periodicity(self.periodicity)
+            self.periodicity = _validated_periodicity(
+                self.periodicity,
+                (
+                    periodicity_module.STORED_MAX_LENGTH
+                    if "periodicity" in self.tolerated
+                    else LIMITS["periodicity"]
+                ),
+            )
         except periodicity_module.InvalidPeriodicity as error:
             raise InvalidCron(str(error), "periodicity")
+        if not strict and "periodicity" in self.tolerated:
+            # tolerated as it will be saved: in its normal form
+            self.tolerated["periodicity"] = self.periodicity
         if self.timezone:
             try:
                 periodicity_module.get_timezone(self.timezone)
@@ -150,6 +258,8 @@ class Cron(object):
                 % (self.missed, ", ".join(MISSED_POLICIES)),
                 "missed",
             )
+        self.logs_limit = _logs_limit(self.logs_limit)
+        self.validated = True
 
     @property
     def effective_timezone(self):
@@ -184,19 +294,43 @@ class Cron(object):
 
     @property
     def logs(self):
-        """Logs, oldest first: the stored ones and those not yet moved."""
+        """Logs, oldest first: the stored ones and those not yet moved,
+        in the order of their dates."""
         stored = []
         if self.logstore is not None:
             stored = list(self.logstore.logs(self.uid))
-        return stored + list(self.pending_logs)
+        return sorted(stored + list(self.pending_logs), key=_log_date)
 
     @property
     def last_log(self):
-        if self.pending_logs:
-            return self.pending_logs[-1]
+        """The newest log (by date), or None: the one derivation of what a
+        cron did last, for the pages, REST and the jobs.
+
+        The log store is chronological (runs append as they end, moved
+        logs are merged by date: ``Crontab.move_pending_logs``), so its
+        last entry is its newest; pending logs are sorted at load.
+        """
+        candidates = []
         if self.logstore is not None:
-            return self.logstore.last(self.uid)
-        return None
+            candidates.append(self.logstore.last(self.uid))
+        candidates.extend(self.pending_logs[-1:])
+        newest = None
+        for log in candidates:
+            if log is not None and (newest is None or log.date >= newest.date):
+                newest = log
+        return newest
+
+    @property
+    def last_run(self):
+        """When the cron last ran (or was logged as not run), aware UTC."""
+        last = self.last_log
+        return last.date if last is not None else None
+
+    @property
+    def last_status(self):
+        """The status name (OK, WARN, FAILURE, NOTRUN) of ``last_log``."""
+        last = self.last_log
+        return last.status_name if last is not None else None
 
     def has_runner(self, site=None):
         """Whether a job runner is registered under this cron's name."""
@@ -225,11 +359,11 @@ class Cron(object):
         return data
 
     @classmethod
-    def load(cls, data, crontab=None, local_timezone=None):
+    def load(cls, data, crontab=None, local_timezone=None, strict=None):
         """Build a cron from ``dump()`` output or a 2.x cron (dict or JSON).
 
         ``local_timezone`` is the zone of the naive dates of 2.x logs
-        (see ``Log.load``).
+        (see ``Log.load``); ``strict`` as in the constructor.
         """
         # log.py imports InvalidCron from here: importing Log at the top
         # would make the two modules import each other.
@@ -240,6 +374,8 @@ class Cron(object):
                 data = json.loads(data)
             except ValueError as error:
                 raise InvalidCron("A cron is not valid JSON: %s" % (error,))
+            except RuntimeError:  # RecursionError: only parameters nest
+                raise InvalidCron(_TOO_DEEP, "environ")
         if not isinstance(data, dict):
             raise InvalidCron("A cron must be a JSON object, not %r" % (data,))
         logs = []
@@ -258,6 +394,7 @@ class Cron(object):
             missed=data.get("missed") or u"run_once",
             logs=logs,
             crontab=crontab,
+            strict=strict,
         )
 
     def __eq__(self, other):
@@ -275,3 +412,7 @@ class Cron(object):
             self.periodicity,
             "" if self.activated else " (off)",
         )
+
+
+def _log_date(log):
+    return log.date

@@ -9,6 +9,12 @@ which the job queue is synchronised.  The other models live beside it:
 and ``runner.py`` (``Runner``, importable from here as the documentation
 shows).  The names marked "moved" below are imported from here by other
 parts until they switch to the new modules.
+
+Reading is lenient and saving strict: the registry is read inside
+``limits.reading_stored()`` (a stored cron that breaks a limit made after
+it was saved still loads and runs), and ``save()`` checks each cron
+changed since it was built or read before anything is written, so a
+refused save changes nothing.
 """
 
 from collections import OrderedDict
@@ -23,6 +29,7 @@ from collective.cron.events import ModifiedCrontabEvent
 from collective.cron.interfaces import ICrontab
 from collective.cron.interfaces import ICrontabRegistryManager
 from collective.cron.interfaces import ILogStore
+from collective.cron.limits import reading_stored
 from collective.cron.log import FAILURE  # noqa: F401 (moved)
 from collective.cron.log import Log  # noqa: F401 (moved)
 from collective.cron.log import NOTRUN  # noqa: F401 (moved)
@@ -71,7 +78,8 @@ class Crontab(object):
         crontab = cls(site=site)
         crontab.manager = ICrontabRegistryManager(crontab)
         crontab.manager.read_only = read_only
-        crontab.manager.load()
+        with reading_stored():
+            crontab.manager.load()
         if site is not None:
             crontab.logstore = ILogStore(site, None)
             crontab.default_timezone = site_timezone()
@@ -90,7 +98,8 @@ class Crontab(object):
         crontab.manager = ICrontabRegistryManager(crontab)
         crontab.manager.read_only = True
         crontab.partial = True
-        crontab.manager.load(only=uid)
+        with reading_stored():
+            crontab.manager.load(only=uid)
         if site is not None:
             crontab.logstore = ILogStore(site, None)
             crontab.default_timezone = site_timezone()
@@ -139,6 +148,9 @@ class Crontab(object):
             )
         if self.read_only:
             return False
+        for cron in self.crons.values():
+            if not cron.validated:
+                cron.validate(strict=True)
         self.move_pending_logs()
         if self.manager is not None:
             self.manager.save()
@@ -147,15 +159,28 @@ class Crontab(object):
 
     def save_cron(self, cron):
         """Add or update one cron and write only its record (then announce
-        the change as ``save`` does)."""
+        the change as ``save`` does).  A cron the limits refuse
+        (``InvalidCron``) leaves the crontab as it was, and nothing is written."""
         if getattr(self, "partial", False):
             raise RuntimeError(
                 "This crontab was loaded for one cron (Crontab.load_cron): "
                 "use Crontab.load() to save"
             )
+        previous = self.crons.get(cron.uid)
+        crontab = cron.crontab
         self.add_cron(cron)
         if self.read_only:
             return False
+        if not cron.validated:
+            try:
+                cron.validate(strict=True)
+            except InvalidCron:
+                cron.crontab = crontab
+                if previous is None:
+                    del self.crons[cron.uid]
+                else:
+                    self.crons[cron.uid] = previous
+                raise
         # All of them: a first write migrates the whole 2.x record.
         self.move_pending_logs()
         if self.manager is not None:
@@ -164,14 +189,26 @@ class Crontab(object):
         return True
 
     def move_pending_logs(self, *crons):
-        """Logs read from 2.x entries go to the log store (once)."""
+        """Move the logs that came with the crons (2.x) to the log store, once.
+
+        The store stays chronological: logs older than the newest stored
+        one are merged with the stored ones by date (rare: a 2.x crontab
+        that ran under 3 before its upgrade step, or an import with logs).
+        """
         if self.logstore is None:
             return
         for cron in crons or self.crons.values():
             if not cron.pending_logs:
                 continue
             # Oldest first, whatever order the 2.x entry had them in.
-            for log in sorted(cron.pending_logs, key=_log_order):
+            logs = sorted(cron.pending_logs, key=_log_order)
+            last = self.logstore.last(cron.uid)
+            if last is not None and logs[0].date < last.date:
+                logs = sorted(
+                    self.logstore.logs(cron.uid) + logs, key=lambda log: log.date
+                )
+                self.logstore.clear(cron.uid)
+            for log in logs[-cron.logs_limit :]:
                 self.logstore.append(cron.uid, log, cron.logs_limit)
             cron.pending_logs = []
 

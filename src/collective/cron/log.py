@@ -128,7 +128,10 @@ class Log(object):
     def load(cls, data, local_timezone=None):
         """Build a log from ``dump()`` output or from a 2.x log dict."""
         if isinstance(data, (string_types, binary_type)):
-            data = json.loads(data)
+            try:
+                data = json.loads(data)
+            except ValueError as error:
+                raise InvalidCron("A log is not valid JSON: %s" % (error,), "logs")
         if not isinstance(data, dict):
             raise InvalidCron("A log must be a JSON object, not %r" % (data,), "logs")
         if data.get("status") is None:

@@ -25,4 +25,6 @@ from collective.cron.periodicity.occurrences import site_timezone  # noqa: F401
 from collective.cron.periodicity.validate import ALIASES  # noqa: F401
 from collective.cron.periodicity.validate import InvalidPeriodicity  # noqa: F401
 from collective.cron.periodicity.validate import InvalidTimezone  # noqa: F401
+from collective.cron.periodicity.validate import MAX_LENGTH  # noqa: F401
+from collective.cron.periodicity.validate import STORED_MAX_LENGTH  # noqa: F401
 from collective.cron.periodicity.validate import validate  # noqa: F401

@@ -17,6 +17,7 @@ from collective.cron.periodicity.validate import ALIASES
 from collective.cron.periodicity.validate import DAY_NAMES
 from collective.cron.periodicity.validate import InvalidPeriodicity
 from collective.cron.periodicity.validate import MONTH_NAMES
+from collective.cron.periodicity.validate import STORED_MAX_LENGTH
 from collective.cron.periodicity.validate import validate
 
 import re
@@ -146,7 +147,7 @@ def _fallback_describe(expression, locale="en"):
     language = _language(locale)
     phrases = _PHRASES.get(language)
     try:
-        normal = validate(expression)
+        normal = validate(expression, STORED_MAX_LENGTH)
     except InvalidPeriodicity:
         return as_text(expression or "")
     if phrases is None:
@@ -209,7 +210,7 @@ def describe(expression, locale="en"):
     listing keeps working with bad stored data.
     """
     try:
-        normal = validate(expression)
+        normal = validate(expression, STORED_MAX_LENGTH)
     except InvalidPeriodicity:
         return as_text(expression or "")
     language = _language(locale)

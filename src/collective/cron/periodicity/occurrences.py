@@ -54,6 +54,7 @@ from collective.cron.compat import string_types
 from collective.cron.periodicity.validate import ALIASES
 from collective.cron.periodicity.validate import InvalidTimezone
 from collective.cron.periodicity.validate import REFERENCE_DATE
+from collective.cron.periodicity.validate import STORED_MAX_LENGTH
 from collective.cron.periodicity.validate import validate
 from croniter import croniter
 from croniter import CroniterBadDateError
@@ -78,7 +79,7 @@ class _Schedule(object):
     """A validated periodicity ready for computation."""
 
     def __init__(self, expression):
-        self.expression = validate(expression)
+        self.expression = validate(expression, STORED_MAX_LENGTH)
         self.fields = ALIASES.get(self.expression, self.expression)
         hours = croniter.expand(self.fields)[0][1]
         self.elapsed = hours == ["*"] or set(hours) == set(range(24))

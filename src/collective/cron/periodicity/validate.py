@@ -10,6 +10,11 @@ messages (``InvalidPeriodicity.field``, translatable through
 ``message_id``) and a refusal of the extensions we do not want (seconds
 and year fields, hashed ``H`` and random ``R`` values).  Everything is
 refused at save time, never later in a worker.
+
+An expression longer than ``MAX_LENGTH`` is refused before anything is
+parsed: croniter's cost grows with the length of a list (a 50,000
+character minute list takes most of a second), and the longest useful
+expression (every value of every field spelled out) has 358 characters.
 """
 
 from __future__ import unicode_literals
@@ -73,6 +78,13 @@ _FIELD_LABELS = {
     "month": _("periodicity_field_month", default="month"),
     "day of week": _("periodicity_field_day_of_week", default="day of week"),
 }
+
+# The longest periodicity accepted on save (see the module docstring).
+MAX_LENGTH = 500
+# The longest one read back from storage, computed with and described:
+# data saved before MAX_LENGTH existed keeps working, absurd text does not
+# reach croniter.
+STORED_MAX_LENGTH = 10 * MAX_LENGTH
 
 _SUBSTITUTION = re.compile(r"\$\{(\w+)\}")
 _HASHED = re.compile(r"^[hr](\(|/|$)", re.IGNORECASE)
@@ -261,14 +273,27 @@ def _split(expression):
     return expression.split()
 
 
-def validate(expression):
+def validate(expression, max_length=MAX_LENGTH):
     """Check a periodicity and return it in its normal form.
 
     The normal form (single spaces, aliases in lower case) is what gets
     stored, so that two spellings of one schedule compare equal.  Anything
     that would not be understood the same way by every environment is
     refused here, at save time, rather than failing later in a worker.
+
+    ``max_length`` bounds the text before it is parsed; reading data that
+    was stored before the limit existed may pass a larger bound (parsing
+    stays fast up to a few thousand characters).
     """
+    expression = as_text(expression) if expression is not None else ""
+    if max_length is not None and len(expression) > max_length:
+        raise InvalidPeriodicity(
+            "periodicity_error_too_long",
+            "The periodicity is too long (${length} characters): at most "
+            "${max} are accepted",
+            length=len(expression),
+            max=max_length,
+        )
     parts = _split(expression)
     if not parts:
         raise InvalidPeriodicity(

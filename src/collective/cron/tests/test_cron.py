@@ -8,6 +8,7 @@ from collective.cron.cron import InvalidCron
 from collective.cron.crontab import Crontab
 from collective.cron.log import FAILURE
 from collective.cron.log import Log
+from collective.cron.log import OK
 from collective.cron.log import WARN
 
 import datetime
@@ -92,6 +93,57 @@ class TestCron(unittest.TestCase):
         self.assertEqual(
             cron.logs[0].date, datetime.datetime(2013, 2, 3, 4, 5, 6, tzinfo=UTC)
         )
+
+    def test_2x_logs_newest_first(self):
+        # collective.cron 2.x kept a cron's logs newest first
+        text = json.dumps(
+            {
+                "uid": "4f1c3b7e-2d9a-4a4e-b3f0-8c1d2e3f4a5b",
+                "name": "my.site.sync",
+                "user": "admin",
+                "activated": True,
+                "periodicity": "0 * * * *",
+                "logs_limit": 3,
+                "environ": {},
+                "logs": [
+                    {"date": "2014-05-02 12:00:03", "status": 1, "messages": []},
+                    {
+                        "date": "2014-05-02 11:00:02",
+                        "status": 0,
+                        "messages": ["Traceback ...", "IOError: timeout"],
+                    },
+                    {
+                        "date": "2014-05-02 10:00:01",
+                        "status": 2,
+                        "messages": ["2 items skipped"],
+                    },
+                ],
+            }
+        )
+        cron = Cron.load(text, local_timezone="Europe/Paris")
+        newest = datetime.datetime(2014, 5, 2, 10, 0, 3, tzinfo=UTC)
+        self.assertEqual([log.date.hour for log in cron.logs], [8, 9, 10])
+        self.assertEqual([log.status for log in cron.logs], [WARN, FAILURE, OK])
+        self.assertEqual(cron.last_log.date, newest)
+        self.assertEqual(cron.last_log.status, OK)
+        self.assertEqual(cron.last_run, newest)
+        self.assertEqual(cron.last_status, "OK")
+        # what 3 writes (dump) is oldest first and reads back the same
+        again = Cron.load(cron.dump())
+        self.assertEqual([log.status for log in again.logs], [WARN, FAILURE, OK])
+        self.assertEqual(again.last_log, cron.last_log)
+
+    def test_last_log_by_date_not_position(self):
+        old = Log(date=datetime.datetime(2020, 1, 1, tzinfo=UTC), status=FAILURE)
+        new = Log(date=datetime.datetime(2021, 1, 1, tzinfo=UTC), status=OK)
+        for logs in ([old, new], [new, old]):
+            cron = Cron(name=u"x", periodicity=u"@daily", logs=logs)
+            self.assertIs(cron.last_log, new)
+            self.assertEqual(cron.logs, [old, new])
+        cron = Cron(name=u"x", periodicity=u"@daily")
+        self.assertIsNone(cron.last_log)
+        self.assertIsNone(cron.last_run)
+        self.assertIsNone(cron.last_status)
 
     def test_invalid_periodicity_names_field(self):
         with self.assertRaises(InvalidCron) as caught:

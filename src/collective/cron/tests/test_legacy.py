@@ -28,6 +28,41 @@ class TestStatusName(unittest.TestCase):
             self.assertIsNone(legacy.status_name(value), value)
 
 
+class Dated(object):
+    def __init__(self, day, name):
+        self.date = datetime.datetime(2014, 1, day, 3, 0, 0)
+        self.name = name
+
+
+class TestChronological(unittest.TestCase):
+    """2.x lists are newest first, 3.x lists oldest first: both come out
+    in the order things happened."""
+
+    def names(self, logs):
+        return [log.name for log in legacy.chronological(logs)]
+
+    def test_newest_first_is_read_backwards(self):
+        logs = [Dated(3, "c"), Dated(2, "b"), Dated(1, "a")]
+        self.assertEqual(self.names(logs), ["a", "b", "c"])
+
+    def test_oldest_first_is_kept(self):
+        logs = [Dated(1, "a"), Dated(2, "b"), Dated(3, "c")]
+        self.assertEqual(self.names(logs), ["a", "b", "c"])
+
+    def test_same_second_keeps_the_order_of_the_list(self):
+        # newest first: "b2" was written after "b1" in the same second
+        logs = [Dated(3, "c"), Dated(2, "b2"), Dated(2, "b1"), Dated(1, "a")]
+        self.assertEqual(self.names(logs), ["a", "b1", "b2", "c"])
+
+    def test_a_straggler_takes_its_place(self):
+        logs = [Dated(4, "d"), Dated(2, "b"), Dated(3, "c"), Dated(1, "a")]
+        self.assertEqual(self.names(logs), ["a", "b", "c", "d"])
+
+    def test_short_lists(self):
+        self.assertEqual(legacy.chronological([]), [])
+        self.assertEqual(self.names([Dated(1, "a")]), ["a"])
+
+
 class TestLocalToUtc(unittest.TestCase):
     def test_in_the_site_zone(self):
         # Paris is UTC+1 in winter and UTC+2 in summer.

@@ -98,6 +98,29 @@ class ValidateTests(unittest.TestCase):
         self.assertInvalid("* * * *", None, "exactly 5", '"* * * *" has 4')
         self.assertInvalid("daily", None, "exactly 5", "has 1")
 
+    def test_too_long_is_refused_before_parsing(self):
+        # a list of 20,000 minutes costs croniter most of a second
+        absurd = ",".join(["5"] * 20000) + " * * * *"
+        error = self.assertInvalid(absurd, None, "too long", "at most 500")
+        self.assertEqual(error.message_id, "periodicity_error_too_long")
+        self.assertEqual(error.message_id.mapping["length"], "40007")
+        # the message does not repeat the 40,000 characters
+        self.assertLess(len(error.text), 100)
+
+    def test_stored_expressions_may_be_longer(self):
+        # saved before the limit existed: still read and computed with
+        expression = ",".join(["5"] * 300) + " 3 * * *"
+        self.assertInvalid(expression, None, "too long")
+        self.assertEqual(
+            periodicity.validate(expression, periodicity.STORED_MAX_LENGTH),
+            expression,
+        )
+        after = utc(2026, 1, 1)
+        self.assertEqual(
+            periodicity.next_occurrence(expression, after, "UTC"),
+            utc(2026, 1, 1, 3, 5),
+        )
+
     def test_unknown_alias(self):
         self.assertInvalid("@reboot", None, '"@reboot"', "@daily")
 

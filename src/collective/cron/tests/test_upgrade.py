@@ -7,7 +7,9 @@ from collective.cron.interfaces import ICrontabSynchronisationEvent
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IModifiedCrontabEvent
 from collective.cron.log import FAILURE
+from collective.cron.log import Log
 from collective.cron.log import NOTRUN
+from collective.cron.log import OK
 from collective.cron.log import WARN
 from collective.cron.logstore import ANNOTATION_KEY
 from collective.cron.registry import ACTIVATED_RECORD
@@ -59,6 +61,21 @@ NEWSLETTER = {
     u"environ": {},
     u"logs": [
         {u"date": u"2014-03-03 08:30:00", u"status": 3, u"messages": [u"no runner"]}
+    ],
+}
+# As 2.x really kept them: newest first.
+SYNC = {
+    u"uid": u"4f1c3b7e-2d9a-4a4e-b3f0-8c1d2e3f4a5b",
+    u"name": u"my.site.sync",
+    u"user": u"admin",
+    u"activated": True,
+    u"periodicity": u"0 * * * *",
+    u"logs_limit": 4,
+    u"environ": {},
+    u"logs": [
+        {u"date": u"2014-05-02 12:00:03", u"status": 1, u"messages": []},
+        {u"date": u"2014-05-02 11:00:02", u"status": 0, u"messages": [u"IOError"]},
+        {u"date": u"2014-05-02 10:00:01", u"status": 2, u"messages": [u"2 skipped"]},
     ],
 }
 BROKEN = u'{"uid": "broken", "name": '
@@ -149,6 +166,52 @@ class TestUpgradeFrom2x(unittest.TestCase):
         (newsletter,) = store.logs(NEWSLETTER[u"uid"])
         self.assertEqual(newsletter.status, NOTRUN)
         self.assertEqual(newsletter.date, utc(2014, 3, 3, 7, 30))
+
+    def test_2x_logs_newest_first_are_stored_in_order(self):
+        self.make_2x_site(self.texts(SYNC))
+        self.upgrade()
+        logs = ILogStore(self.portal).logs(SYNC[u"uid"])
+        self.assertEqual([log.status for log in logs], [WARN, FAILURE, OK])
+        self.assertEqual(
+            [log.date for log in logs],
+            [
+                utc(2014, 5, 2, 8, 0, 1),
+                utc(2014, 5, 2, 9, 0, 2),
+                utc(2014, 5, 2, 10, 0, 3),
+            ],
+        )
+        cron = Crontab.load(self.portal).crons[SYNC[u"uid"]]
+        self.assertEqual(cron.last_log.date, utc(2014, 5, 2, 10, 0, 3))
+        self.assertEqual(cron.last_run, utc(2014, 5, 2, 10, 0, 3))
+        self.assertEqual(cron.last_status, u"OK")
+
+    def test_2x_logs_are_read_in_order_before_the_upgrade(self):
+        # a 2.x site whose upgrade step has not run yet
+        self.make_2x_site(self.texts(SYNC))
+        cron = Crontab.load(self.portal).crons[SYNC[u"uid"]]
+        self.assertEqual([log.status for log in cron.logs], [WARN, FAILURE, OK])
+        self.assertEqual(cron.last_status, u"OK")
+
+    def test_logs_already_stored_are_merged_by_date(self):
+        # 3 ran (and logged) on this site before its upgrade step
+        self.make_2x_site(self.texts(SYNC))
+        store = ILogStore(self.portal)
+        store.append(SYNC[u"uid"], Log(date=utc(2014, 5, 2, 8, 30), status=NOTRUN))
+        store.append(SYNC[u"uid"], Log(date=utc(2014, 5, 2, 9, 30), status=OK))
+        self.upgrade()
+        logs = store.logs(SYNC[u"uid"])
+        # logs_limit 4: the oldest of the five went
+        self.assertEqual(
+            [log.date for log in logs],
+            [
+                utc(2014, 5, 2, 8, 30),
+                utc(2014, 5, 2, 9, 0, 2),
+                utc(2014, 5, 2, 9, 30),
+                utc(2014, 5, 2, 10, 0, 3),
+            ],
+        )
+        cron = Crontab.load(self.portal).crons[SYNC[u"uid"]]
+        self.assertEqual(cron.last_run, utc(2014, 5, 2, 10, 0, 3))
 
     def test_without_site_timezone_the_server_zone_is_used(self):
         self.registry[u"plone.portal_timezone"] = None

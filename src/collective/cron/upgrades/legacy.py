@@ -8,6 +8,9 @@ integer.  The models call these readers whenever they load such data
 upgrade step (``v3000``) that moves its logs to the log store, where they
 are written the 3.x way (aware UTC ISO dates).
 
+2.x kept a cron's logs newest first in its JSON; 3.x keeps them oldest
+first.  ``chronological`` puts either in the order they happened.
+
 3.x kept the integers of the statuses, so ``status_name`` also reads the
 statuses that 3.x writes.  This module sits below the models: it imports
 only compat and the periodicity time zones.
@@ -60,3 +63,18 @@ def local_to_utc(naive, local_timezone=None):
         return zone.normalize(zone.localize(naive)).astimezone(pytz.utc)
     epoch = time.mktime(naive.timetuple())
     return datetime.datetime.fromtimestamp(epoch, pytz.utc)
+
+
+def chronological(logs):
+    """The logs of one cron, oldest first, whichever order they came in.
+
+    The dates decide: a list whose first log is newer than its last is a
+    2.x list (newest first) and is read backwards; then a stable sort by
+    date puts any straggler in its place, and logs of the same second (2.x
+    dates have no fractions) keep the order of their list read forwards.
+    """
+    logs = list(logs)
+    if len(logs) > 1 and logs[0].date > logs[-1].date:
+        logs.reverse()
+    logs.sort(key=lambda log: log.date)
+    return logs
