@@ -14,6 +14,7 @@ from collective.cron.cron import LIMITS
 from collective.cron.crontab import Crontab
 from collective.cron.periodicity.validate import FIELDS
 from collective.cron.registry import CRONTAB_RECORD
+from collective.cron.registry import record_name
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from plone.registry.interfaces import IRegistry
 from zope.component import getUtility
@@ -289,7 +290,8 @@ class TestStoredData(unittest.TestCase):
         crontab = Crontab.load(self.portal)
         crontab.crons[self.uid].activated = False
         self.assertTrue(crontab.save())
-        stored = json.loads(self.registry[CRONTAB_RECORD][0])
+        # the first write moved the 2.x record's crons to records of their own
+        stored = json.loads(self.registry[record_name(self.uid)])
         self.assertFalse(stored[u"activated"])
         self.assertEqual(stored[u"name"], self.stored[u"name"])
 
