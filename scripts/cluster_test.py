@@ -247,8 +247,18 @@ def next_minute(after):
     return (int(after) // 60 + 1) * 60
 
 
+def interrupted(entry):
+    """The log of an attempt a killed worker left (collective.cron logs it as
+    WARN "Interrupted: the worker … stopped during the run …"): not a run."""
+    return "interrupted" in u" ".join(entry.get("messages") or []).lower()
+
+
 def count(logs, first, last):
-    """Runs per expected occurrence (every minute in [first, last])."""
+    """Runs per expected occurrence (every minute in [first, last]).
+
+    The log of an interrupted attempt is not a run: the occurrence's run is
+    the one after it.
+    """
     expected = set()
     minute = first
     while minute <= last:
@@ -265,6 +275,8 @@ def count(logs, first, last):
         for entry in entries:
             if entry["status"] == 3:
                 notrun += 1
+                continue
+            if interrupted(entry):
                 continue
             key = (uid, entry["scheduled"])
             if key in expected:
@@ -312,10 +324,11 @@ def main(argv=None):
     finally:
         cluster.shutdown()
     occurrences, runs, duplicates, missed, notrun = count(logs, first, last)
+    attempts = sum(1 for entries in logs.values() for entry in entries if interrupted(entry))
     log("NOTRUN logs: %d; work folder: %s" % (notrun, workdir))
     print(
-        "cluster: occurrences=%d runs=%d duplicates=%d missed=%d"
-        % (occurrences, runs, duplicates, missed)
+        "cluster: occurrences=%d runs=%d interrupted_logged=%d duplicates=%d missed=%d"
+        % (occurrences, runs, attempts, duplicates, missed)
     )
     if not arguments.keep and duplicates == 0 and missed == 0:
         shutil.rmtree(workdir, ignore_errors=True)
