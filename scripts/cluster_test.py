@@ -324,7 +324,9 @@ def main(argv=None):
     finally:
         cluster.shutdown()
     occurrences, runs, duplicates, missed, notrun = count(logs, first, last)
-    attempts = sum(1 for entries in logs.values() for entry in entries if interrupted(entry))
+    attempts = sum(
+        1 for entries in logs.values() for entry in entries if interrupted(entry)
+    )
     log("NOTRUN logs: %d; work folder: %s" % (notrun, workdir))
     print(
         "cluster: occurrences=%d runs=%d interrupted_logged=%d duplicates=%d missed=%d"
