@@ -81,7 +81,7 @@ def start_zope(conf):
 def open_site(db):
     from AccessControl.SecurityManagement import newSecurityManager
     from AccessControl.SpecialUsers import system
-    from collective.cron.jobrunner import open_site as _open_site
+    from collective.cron.sitecontext import open_site as _open_site
 
     connection = db.open()
     app = connection.root()["Application"]

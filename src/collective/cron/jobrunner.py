@@ -4,7 +4,18 @@
 An engine calls :func:`execute_job` with plain data (a site path, a cron
 uid, an occurrence, a trigger, its job id) and a database; an engine that
 already opened the site in a transaction it manages itself calls
-:func:`claim_occurrence`, commits, then :func:`run_claimed`.
+``claim.claim_occurrence``, commits, then ``run.run_claimed``.
+
+The parts, each in its own module, and this one that strings them together:
+
+* ``collective.cron.sitecontext`` -- the site, its request and language,
+  the cron's user (:func:`execute_job` opens the site once per transaction);
+* ``collective.cron.claim`` -- the first transaction: skip, log or set the
+  running marker; the missed-run logs; releasing a dead worker's marker;
+* ``collective.cron.run`` -- the second transaction: the runner as its
+  user, its log, the high-water mark;
+* here -- the retries of each transaction (:class:`_RunWithRetries`) and
+  the queueing of the next occurrence (:func:`schedule_next`).
 
 The contract, written once here:
 
@@ -17,10 +28,10 @@ The contract, written once here:
 * **Two transactions per run.** The *claim* commits a running marker naming
   the worker (and creates the cron's state and log book if missing); the
   *run* commits the runner's effects with its log and releases the marker.
-  A marker left by a dead worker is released (here, or by the reconciler)
+  A marker left by a dead worker is released (by the claim or the reconciler)
   once the job system says that worker is gone, with a WARN log
   "Interrupted: the worker X stopped during the run started at T"
-  (:func:`release_interrupted`); the occurrence is then run again.
+  (``claim.release_interrupted``); the occurrence is then run again.
 * **Saves never conflict with runs.** The run's transaction writes only
   its cron's state, its cron's log book and what the runner writes; a save
   of the crontab writes the registry, the states of new crons and of the
@@ -44,8 +55,8 @@ The contract, written once here:
 * **Missed runs.** Occurrences between the mark and the one being run that
   are already past were missed (instance down, job lost).  Under the
   ``run_once`` policy they are coalesced into one run (trigger
-  ``catch-up``) and each gets a NOTRUN log (at most ``MISSED_LOGS``, the
-  rest summed up); under ``skip`` a late occurrence is not run at all.
+  ``catch-up``) and each gets a NOTRUN log (at most ``claim.MISSED_LOGS``,
+  the rest summed up); under ``skip`` a late occurrence is not run at all.
   Occurrences that fell while the previous run was going are logged as
   skipped for that reason, not as missed, and the next on-time run after
   them is labelled ``schedule``, not ``catch-up``.  A change of the cron's
@@ -62,474 +73,26 @@ The contract, written once here:
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import logger
-from collective.cron import periodicity
-from collective.cron.compat import as_text
+from collective.cron.claim import claim_occurrence
 from collective.cron.crontab import Crontab
-from collective.cron.crontab import FAILURE
-from collective.cron.crontab import Log
-from collective.cron.crontab import NOTRUN
-from collective.cron.crontab import OK
-from collective.cron.crontab import WARN
-from collective.cron.events import FailedCronJobEvent
-from collective.cron.events import FinishedCronJobEvent
-from collective.cron.events import StartedCronJobEvent
 from collective.cron.interfaces import ICronManager
-from collective.cron.interfaces import IJobRunner
-from collective.cron.interfaces import ILogStore
+from collective.cron.run import record_run
+from collective.cron.run import run_claimed
+from collective.cron.sitecontext import close_site
+from collective.cron.sitecontext import log_text
+from collective.cron.sitecontext import open_site
 from collective.cron.state import get_state
-from collective.cron.state import instance_id
-from collective.cron.state import running_is_stale
 from collective.cron.state import set_changed
 from collective.cron.transactions import retry_on_conflict
 from collective.cron.transactions import TooManyConflicts
-from collective.cron.transactions import written_oids
-from collective.cron.users import find_user
-from ZODB.POSException import ConflictError
 from zope.component import queryMultiAdapter
-from zope.event import notify
-from zope.i18n import translate
 
-import sys
-import traceback
 import transaction
-
-# At most this many NOTRUN logs for one batch of missed occurrences; the
-# rest is summed up in the first one.
-MISSED_LOGS = 5
-# An occurrence is missed, not merely late, once it is older than this and
-# nothing is queued or running for it.
-GRACE_SECONDS = 30
-
-
-def _text(message, request=None):
-    """An i18n message as text in the site language (logs are stored as text)."""
-    if request is not None:
-        return translate(message, context=request)
-    return translate(message)
-
-
-# ---------------------------------------------------------------------------
-# The site and the user
-# ---------------------------------------------------------------------------
-
-
-def open_site(app, site_path):
-    """The site at ``site_path`` with a request and its component registry set."""
-    from Testing.makerequest import makerequest
-    from zope.component.hooks import setSite
-    from zope.globalrequest import setRequest
-
-    app = makerequest(app)
-    request = app.REQUEST
-    request["PARENTS"] = [app]
-    setRequest(request)
-    site = app.unrestrictedTraverse(site_path.strip("/").split("/"))
-    setSite(site)
-    # Let the request know its site, so views and translations work.
-    request["PARENTS"] = [site, app]
-    _set_language(site, request)
-    return site, request
-
-
-def _set_language(site, request):
-    try:
-        from plone.registry.interfaces import IRegistry
-        from zope.component import queryUtility
-
-        registry = queryUtility(IRegistry)
-        language = registry.get("plone.default_language") if registry else None
-    except Exception:  # noqa: a missing language never stops a job
-        language = None
-    if language:
-        request["LANGUAGE"] = language
-        request.environ["HTTP_ACCEPT_LANGUAGE"] = language
-
-
-def close_site():
-    """Undo :func:`open_site` and forget the user, for the next job of the thread."""
-    from AccessControl.SecurityManagement import noSecurityManager
-    from zope.component.hooks import setSite
-    from zope.globalrequest import clearRequest
-
-    setSite(None)
-    clearRequest()
-    noSecurityManager()
-
-
-class UserNotFound(Exception):
-    """The cron's user is in neither the site's nor the root's user folder."""
-
-
-def switch_user(site, user):
-    """Adopt the cron's ``user`` (id or login), or the system user if empty.
-
-    Returns the previous security manager, for ``setSecurityManager``.
-    Raises :class:`UserNotFound` when ``user`` names nobody.
-    """
-    from AccessControl.SecurityManagement import getSecurityManager
-    from AccessControl.SecurityManagement import newSecurityManager
-    from AccessControl.users import UnrestrictedUser
-
-    previous = getSecurityManager()
-    if not user:
-        system = UnrestrictedUser("collective.cron", "", ["Manager"], [])
-        newSecurityManager(None, system.__of__(site.acl_users))
-        return previous
-    found = find_user(site, user)
-    if found is None:
-        raise UserNotFound(user)
-    newSecurityManager(None, found)
-    return previous
-
-
-# ---------------------------------------------------------------------------
-# Claim
-# ---------------------------------------------------------------------------
-
-
-def _load_cron(site, cron_uid):
-    return Crontab.load_cron(cron_uid, site)
-
-
-def _missed_logs(missed, reason, trigger):
-    """NOTRUN logs for occurrences that will not run, at most MISSED_LOGS."""
-    logs = []
-    shown = missed[-MISSED_LOGS:]
-    hidden = len(missed) - len(shown)
-    for position, when in enumerate(shown):
-        messages = [reason]
-        if hidden and position == 0:
-            messages.append(
-                _text(
-                    _(
-                        u"${count} earlier occurrences since ${since} were not run either",
-                        mapping={u"count": hidden, u"since": clock.to_iso(missed[0])},
-                    )
-                )
-            )
-        logs.append(
-            Log(
-                status=NOTRUN,
-                messages=messages,
-                trigger=trigger,
-                instance=instance_id(),
-                scheduled=when,
-            )
-        )
-    return logs
-
-
-def _log_missed(site, cron, state, missed, trigger):
-    """NOTRUN logs with the right reason: occurrences that came due while
-    the previous run was going were skipped for that, the others missed."""
-    started = getattr(state, "last_started", None)
-    ended = state.last_run
-    during = [
-        when
-        for when in missed
-        if started is not None and ended is not None and started <= when <= ended
-    ]
-    others = [when for when in missed if when not in during]
-    logs = []
-    if during:
-        reason = _text(_(u"Not run: the previous run was still running"))
-        logs.extend(_missed_logs(during, reason, trigger))
-    if others:
-        reason = _text(_(u"Not run: missed (no worker ran it in time)"))
-        logs.extend(_missed_logs(others, reason, trigger))
-    logs.sort(key=lambda log: log.scheduled)
-    _append_logs(site, cron, logs)
-    return others
-
-
-def _append_logs(site, cron, logs):
-    store = ILogStore(site)
-    for log in logs:
-        store.append(cron.uid, log, cron.logs_limit)
-
-
-def _prepare_log_book(site, uid):
-    store = ILogStore(site)
-    prepare = getattr(store, "prepare", None)
-    if prepare is not None:
-        prepare(uid)
-
-
-def release_interrupted(site, cron, state, now=None):
-    """Release the running marker of a worker that died, and log it.
-
-    The run it had started may have had effects outside the ZODB (its ZODB
-    effects were never committed): a WARN log says which worker stopped
-    during which run, so an operator knows they may happen twice when the
-    occurrence is run again.  Called by the claim and by the reconciler,
-    whichever sees the dead marker first.
-    """
-    now = now or clock.now()
-    instance, started, key = state.running[0], state.running[1], tuple(state.running[2])
-    marker_trigger = key[0] if key else u"schedule"
-    try:
-        scheduled = clock.from_iso(key[1]) if len(key) > 1 else None
-    except (ValueError, TypeError):
-        scheduled = None
-    started_text = clock.to_iso(started)
-    mapping = {u"instance": instance, u"started": started_text}
-    if marker_trigger == "manual":
-        message = _(
-            u"Interrupted: the worker ${instance} stopped during the run "
-            u"started at ${started}; a manual run is not run again",
-            mapping=mapping,
-        )
-    else:
-        message = _(
-            u"Interrupted: the worker ${instance} stopped during the run "
-            u"started at ${started}; it will be run again",
-            mapping=mapping,
-        )
-    logger.warning(
-        "Cron %s (%s): the run started by %s at %s was lost with its worker",
-        cron.name,
-        cron.uid,
-        instance,
-        started_text,
-    )
-    _append_logs(
-        site,
-        cron,
-        [
-            Log(
-                date=now,
-                status=WARN,
-                messages=[_text(message)],
-                started=started,
-                trigger=marker_trigger,
-                instance=instance,
-                scheduled=scheduled,
-            )
-        ],
-    )
-    state.running = None
-
-
-def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
-    """Decide what to do with a job, inside the current transaction.
-
-    Returns a dict: ``action`` is ``'run'`` (the caller commits, then calls
-    :func:`run_claimed`), ``'skip'`` (duplicate or gone cron: nothing to do,
-    ``reason`` says why) or ``'logged'`` (NOTRUN logs were written, nothing
-    to run); for ``'run'``, ``scheduled`` is the occurrence to run (a
-    catch-up may move it) and ``trigger`` the trigger to log.
-    """
-    now = now or clock.now()
-    cron = _load_cron(site, cron_uid)
-    if cron is None:
-        logger.info("Job for cron %s dropped: the cron is gone", cron_uid)
-        return {"action": "skip", "reason": "gone"}
-    if trigger != "manual" and not cron.active:
-        logger.info("Job for cron %s (%s) dropped: it is off", cron.name, cron_uid)
-        return {"action": "skip", "reason": "off"}
-    state = get_state(site, cron_uid, create=True)
-    if state.is_handled(scheduled, trigger, job_id):
-        return {"action": "skip", "reason": "duplicate"}
-    key = (trigger, clock.to_iso(scheduled), job_id)
-    if state.running is not None:
-        if tuple(state.running[2]) == key:
-            return {"action": "skip", "reason": "duplicate"}
-        if not running_is_stale(site, state):
-            reason = _text(_(u"Not run: the previous run is still running"))
-            state.mark_handled(scheduled, trigger, job_id)
-            _append_logs(site, cron, _missed_logs([scheduled], reason, trigger))
-            return {"action": "logged", "cron": cron}
-        release_interrupted(site, cron, state, now)
-    # The run writes its log into the cron's log book: create it here, so
-    # that the run's transaction inserts nothing into shared BTrees.
-    _prepare_log_book(site, cron.uid)
-    if trigger != "manual":
-        # Occurrences since the last handled one that are already due were
-        # missed (instance down, job lost): coalesce them.
-        due = []
-        if state.handled is not None:
-            due = periodicity.occurrences_between(
-                cron.periodicity, state.handled, now, cron.effective_timezone, 1000
-            )
-        due = [when for when in due if when != scheduled]
-        if scheduled not in due:
-            due.append(scheduled)
-        due.sort()
-        latest = due[-1]
-        on_time = (now - latest).total_seconds() <= max(
-            GRACE_SECONDS,
-            0.5 * periodicity.period_seconds(cron.periodicity, cron.effective_timezone),
-        )
-        missed = due[:-1]
-        if cron.missed == "skip" and not on_time:
-            missed = due
-        really_missed = []
-        if missed:
-            really_missed = _log_missed(site, cron, state, missed, trigger)
-        if cron.missed == "skip" and not on_time:
-            state.mark_handled(latest, trigger, job_id)
-            return {"action": "logged", "cron": cron}
-        # A catch-up stands in for occurrences that were missed; occurrences
-        # skipped because the previous run was still going are not owed, so
-        # the next on-time run after them is a plain scheduled one.
-        if latest != scheduled or really_missed:
-            trigger = "catch-up"
-        scheduled = latest
-    state.running = (instance_id(), now, key)
-    return {
-        "action": "run",
-        "cron": cron,
-        "scheduled": scheduled,
-        "trigger": trigger,
-        "job_id": job_id,
-    }
-
-
-# ---------------------------------------------------------------------------
-# Run
-# ---------------------------------------------------------------------------
-
-
-def _call_runner(site, cron, savepoint):
-    """Run the cron's runner as its user: (status, messages, detail).
-
-    When the runner raises, everything since ``savepoint`` is rolled back
-    (the log is written after); conflicts propagate (the caller retries the
-    whole run).
-    """
-    from AccessControl.SecurityManagement import setSecurityManager
-
-    try:
-        previous_user = switch_user(site, cron.user)
-    except UserNotFound:
-        return (
-            FAILURE,
-            [
-                _text(
-                    _(u"Not run: user ${user} not found", mapping={u"user": cron.user})
-                )
-            ],
-            u"",
-        )
-    runner = None
-    try:
-        runner = queryMultiAdapter((site, cron), IJobRunner, name=cron.name)
-        if runner is None:
-            return (
-                NOTRUN,
-                [
-                    _text(
-                        _(
-                            u"Not run: no job runner is registered under the name ${name}",
-                            mapping={u"name": cron.name},
-                        )
-                    )
-                ],
-                u"",
-            )
-        extra = _as_messages(runner.run())
-        messages = list(getattr(runner, "messages", []) or []) + extra
-        return (WARN if extra else OK), messages, u""
-    except ConflictError:
-        raise
-    except Exception as error:
-        savepoint.rollback()
-        messages = list(getattr(runner, "messages", []) or []) + [
-            u"%s: %s" % (error.__class__.__name__, as_text(error))
-        ]
-        detail = as_text("".join(traceback.format_exception(*sys.exc_info())))
-        logger.error("Cron %s (%s) failed: %s", cron.name, cron.uid, messages[-1])
-        return FAILURE, messages, detail
-    finally:
-        setSecurityManager(previous_user)
-
-
-def run_claimed(
-    site,
-    cron_uid,
-    scheduled,
-    trigger,
-    job_id=None,
-    request=None,
-    outcome=None,
-    notes=(),
-):
-    """Run the job runner and write its log, in the current transaction.
-
-    Fires the started, finished (and failed) events; releases the running
-    marker and moves the high-water mark.  Returns the log (None when the
-    cron is gone).  ``outcome`` (a dict) receives what the runner did, for
-    a retry of the bookkeeping alone (:func:`record_run`): its status,
-    messages, times and ``wrote`` (whether it changed ZODB objects);
-    ``notes`` are messages added to the log.
-    """
-    cron = _load_cron(site, cron_uid)
-    if cron is None:
-        state = get_state(site, cron_uid, create=True)
-        state.running = None
-        return None
-    connection = getattr(site, "_p_jar", None)
-    started = clock.now()
-    savepoint = transaction.savepoint()
-    before = written_oids(connection)
-    notify(StartedCronJobEvent(site, cron))
-    status, messages, detail = _call_runner(site, cron, savepoint)
-    result = {
-        "status": status,
-        "messages": messages,
-        "detail": detail,
-        "started": started,
-        "ended": clock.now(),
-        "wrote": bool(written_oids(connection) - before),
-    }
-    if outcome is not None:
-        outcome.clear()
-        outcome.update(result)
-    return record_run(site, cron, scheduled, trigger, job_id, result, notes)
-
-
-def record_run(site, cron, scheduled, trigger, job_id, result, notes=()):
-    """The bookkeeping of a run: its log, the high-water mark, the marker.
-
-    ``result`` is what :func:`run_claimed` learnt from the runner; ``notes``
-    are messages added to the log (a retry after a conflict says so).
-    """
-    messages = list(result["messages"]) + list(notes)
-    log = Log(
-        date=result["ended"],
-        status=result["status"],
-        messages=messages,
-        started=result["started"],
-        duration=(result["ended"] - result["started"]).total_seconds(),
-        trigger=trigger,
-        instance=instance_id(),
-        scheduled=scheduled,
-        detail=result["detail"],
-    )
-    # The state may have been reloaded after a conflict: fetch it again.
-    state = get_state(site, cron.uid, create=True)
-    state.mark_handled(scheduled, trigger, job_id)
-    state.running = None
-    state.last_started = result["started"]
-    state.last_run = result["ended"]
-    ILogStore(site).append(cron.uid, log, cron.logs_limit)
-    if log.status == FAILURE:
-        notify(FailedCronJobEvent(site, cron, log))
-    notify(FinishedCronJobEvent(site, cron, log))
-    return log
-
-
-def _as_messages(result):
-    if result is None or result is True:
-        return []
-    if isinstance(result, (list, tuple)):
-        return [u"%s" % (item,) for item in result if item is not None]
-    return [u"%s" % (result,)] if result != u"" else []
 
 
 def schedule_next(site, cron_uid, after=None):
     """Queue the next occurrence of a cron (after the transaction commits)."""
-    cron = _load_cron(site, cron_uid)
+    cron = Crontab.load_cron(cron_uid, site)
     if cron is None or not cron.active:
         return None
     manager = queryMultiAdapter((site, cron), ICronManager)
@@ -585,12 +148,12 @@ class _RunWithRetries(object):
         scheduled = self.claimed["scheduled"]
         trigger = self.claimed["trigger"]
         if self.attempt > 1 and self.outcome and not self.outcome["wrote"]:
-            cron = _load_cron(site, self.cron_uid)
+            cron = Crontab.load_cron(self.cron_uid, site)
             if cron is None:
                 get_state(site, self.cron_uid, create=True).running = None
                 log = None
             else:
-                note = _text(
+                note = log_text(
                     _(
                         u"Retried after a conflict (attempt ${attempt}): the log was "
                         u"written again; the job ran once",
@@ -619,7 +182,7 @@ class _RunWithRetries(object):
                     outcome=self.outcome,
                 )
             else:
-                note = _text(
+                note = log_text(
                     _(
                         u"Retried after a conflict (attempt ${attempt}): the job's own "
                         u"database changes conflicted, so it ran again (${runs} runs); "

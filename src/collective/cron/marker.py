@@ -21,8 +21,8 @@ over the marked sites, each in its own transaction retried on conflicts.
 """
 
 from collective.cron import logger
-from collective.cron.jobrunner import close_site
-from collective.cron.jobrunner import open_site
+from collective.cron.sitecontext import close_site
+from collective.cron.sitecontext import open_site
 from collective.cron.transactions import retry_on_conflict
 
 

@@ -14,11 +14,11 @@ one job, which logs them as missed.
 from collective.cron import clock
 from collective.cron import logger
 from collective.cron import periodicity
+from collective.cron.claim import GRACE_SECONDS
+from collective.cron.claim import release_interrupted
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import IQueueManager
 from collective.cron.interfaces import IServerRestartEvent
-from collective.cron.jobrunner import GRACE_SECONDS
-from collective.cron.jobrunner import release_interrupted
 from collective.cron.queue import NoJobSystem
 from collective.cron.queue import queue_for
 from collective.cron.state import get_state

@@ -3,7 +3,7 @@
 
 from collective.cron import clock
 from collective.cron import crontab as models
-from collective.cron import jobrunner
+from collective.cron import run
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ILogStore
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
@@ -40,7 +40,7 @@ class TestDemo(unittest.TestCase):
         self.assertEqual(len(Crontab.load(self.portal).crons), 3)
 
     def run_cron(self, uid):
-        jobrunner.run_claimed(self.portal, uid, clock.now(), u"manual", u"job-1")
+        run.run_claimed(self.portal, uid, clock.now(), u"manual", u"job-1")
         return ILogStore(self.portal).last(uid)
 
     def test_statuses(self):

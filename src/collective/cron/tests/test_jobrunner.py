@@ -7,9 +7,11 @@ Each test calls the jobrunner's functions directly on the layer's real ZODB
 minutes in UTC from a frozen 10:00, so its occurrences are 10:05, 10:10 …
 """
 
+from collective.cron import claim
 from collective.cron import clock
 from collective.cron import crontab as models
 from collective.cron import jobrunner
+from collective.cron import run
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Runner
@@ -91,12 +93,10 @@ class JobRunnerTestCase(unittest.TestCase):
         )
 
     def claim(self, cron, scheduled, trigger=u"schedule", job_id=None):
-        return jobrunner.claim_occurrence(
-            self.portal, cron.uid, scheduled, trigger, job_id
-        )
+        return claim.claim_occurrence(self.portal, cron.uid, scheduled, trigger, job_id)
 
     def run_claimed(self, cron, claimed, job_id=None):
-        return jobrunner.run_claimed(
+        return run.run_claimed(
             self.portal, cron.uid, claimed["scheduled"], claimed["trigger"], job_id
         )
 
@@ -246,7 +246,7 @@ class TestMissedRuns(JobRunnerTestCase):
         claimed = self.claim(cron, at(5))
         self.assertEqual(claimed["scheduled"], at(60))
         missed = self.logs(cron)
-        self.assertEqual(len(missed), jobrunner.MISSED_LOGS)
+        self.assertEqual(len(missed), claim.MISSED_LOGS)
         self.assertEqual(missed[0].scheduled, at(35))
         self.assertIn(u"6 earlier occurrences", missed[0].messages[1])
 

@@ -15,9 +15,11 @@ The clock is frozen (``collective.cron.clock``); conflicts are real ones
 between two connections.
 """
 
+from collective.cron import claim
 from collective.cron import clock
 from collective.cron import crontab as models
 from collective.cron import jobrunner
+from collective.cron import run
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Runner
@@ -215,7 +217,7 @@ class TestRunsAndSaves(unittest.TestCase):
         # While the run goes, another worker claims the next occurrence of the
         # same cron: it writes a NOTRUN log and the mark (the run's own objects).
         def overlap(site):
-            claimed = jobrunner.claim_occurrence(
+            claimed = claim.claim_occurrence(
                 site, self.cron.uid, at(10), u"schedule", u"job-2", now=at(10)
             )
             self.assertEqual(claimed["action"], "logged")
@@ -283,12 +285,12 @@ class RunsTestCase(unittest.TestCase):
         return edited
 
     def claim(self, cron, scheduled, job_id=None):
-        return jobrunner.claim_occurrence(
+        return claim.claim_occurrence(
             self.portal, cron.uid, scheduled, u"schedule", job_id
         )
 
     def run_claimed(self, cron, claimed):
-        return jobrunner.run_claimed(
+        return run.run_claimed(
             self.portal, cron.uid, claimed["scheduled"], claimed["trigger"]
         )
 

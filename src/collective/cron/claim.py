@@ -1,0 +1,244 @@
+# -*- coding: utf-8 -*-
+"""The claim: the first of a run's two transactions, which decides what to do.
+
+The claim is separate from the run so that it can commit on its own, before
+the runner starts: its commit is what makes a run exactly-once and
+overlap-free across workers (the whole contract is in
+``collective.cron.jobrunner``).  :func:`claim_occurrence` looks at the
+cron's state (``collective.cron.state``) and either
+
+* skips the job: the cron is gone or off, or the occurrence was handled
+  already (its high-water mark, or the remembered id of a manual run);
+* logs instead of running: another live run still holds the running marker
+  (NOTRUN "previous run is still running"), or under the ``skip`` policy
+  the occurrence is late;
+* or sets the running marker naming this worker, so the caller commits and
+  then runs (``collective.cron.run``).
+
+On its way it writes the NOTRUN logs of occurrences that were missed
+(at most ``MISSED_LOGS``, the rest summed up) and
+releases the marker of a worker that died (:func:`release_interrupted`,
+which the reconciler calls too).  It creates the cron's state and log book
+if they are missing, so the run's transaction inserts nothing into shared
+BTrees and saves of other crons never conflict with it.
+"""
+
+from collective.cron import _
+from collective.cron import clock
+from collective.cron import logger
+from collective.cron import periodicity
+from collective.cron.crontab import Crontab
+from collective.cron.crontab import Log
+from collective.cron.crontab import NOTRUN
+from collective.cron.crontab import WARN
+from collective.cron.interfaces import ILogStore
+from collective.cron.sitecontext import log_text
+from collective.cron.state import get_state
+from collective.cron.state import instance_id
+from collective.cron.state import running_is_stale
+
+# At most this many NOTRUN logs for one batch of missed occurrences; the
+# rest is summed up in the first one.
+MISSED_LOGS = 5
+# An occurrence is missed, not merely late, once it is older than this and
+# nothing is queued or running for it.
+GRACE_SECONDS = 30
+
+
+def _missed_logs(missed, reason, trigger):
+    """NOTRUN logs for occurrences that will not run, at most MISSED_LOGS."""
+    logs = []
+    shown = missed[-MISSED_LOGS:]
+    hidden = len(missed) - len(shown)
+    for position, when in enumerate(shown):
+        messages = [reason]
+        if hidden and position == 0:
+            messages.append(
+                log_text(
+                    _(
+                        u"${count} earlier occurrences since ${since} were not run either",
+                        mapping={u"count": hidden, u"since": clock.to_iso(missed[0])},
+                    )
+                )
+            )
+        logs.append(
+            Log(
+                status=NOTRUN,
+                messages=messages,
+                trigger=trigger,
+                instance=instance_id(),
+                scheduled=when,
+            )
+        )
+    return logs
+
+
+def _log_missed(site, cron, state, missed, trigger):
+    """NOTRUN logs with the right reason: occurrences that came due while
+    the previous run was going were skipped for that, the others missed.
+
+    Returns the occurrences that were really missed (a catch-up is owed
+    only for those).
+    """
+    started = getattr(state, "last_started", None)
+    ended = state.last_run
+    during = [
+        when
+        for when in missed
+        if started is not None and ended is not None and started <= when <= ended
+    ]
+    others = [when for when in missed if when not in during]
+    logs = []
+    if during:
+        reason = log_text(_(u"Not run: the previous run was still running"))
+        logs.extend(_missed_logs(during, reason, trigger))
+    if others:
+        reason = log_text(_(u"Not run: missed (no worker ran it in time)"))
+        logs.extend(_missed_logs(others, reason, trigger))
+    logs.sort(key=lambda log: log.scheduled)
+    _append_logs(site, cron, logs)
+    return others
+
+
+def _append_logs(site, cron, logs):
+    store = ILogStore(site)
+    for log in logs:
+        store.append(cron.uid, log, cron.logs_limit)
+
+
+def _prepare_log_book(site, uid):
+    store = ILogStore(site)
+    prepare = getattr(store, "prepare", None)
+    if prepare is not None:
+        prepare(uid)
+
+
+def release_interrupted(site, cron, state, now=None):
+    """Release the running marker of a worker that died, and log it.
+
+    The run it had started may have had effects outside the ZODB (its ZODB
+    effects were never committed): a WARN log says which worker stopped
+    during which run, so an operator knows they may happen twice when the
+    occurrence is run again.  Called by the claim and by the reconciler,
+    whichever sees the dead marker first.
+    """
+    now = now or clock.now()
+    instance, started, key = state.running[0], state.running[1], tuple(state.running[2])
+    marker_trigger = key[0] if key else u"schedule"
+    try:
+        scheduled = clock.from_iso(key[1]) if len(key) > 1 else None
+    except (ValueError, TypeError):
+        scheduled = None
+    started_text = clock.to_iso(started)
+    mapping = {u"instance": instance, u"started": started_text}
+    if marker_trigger == "manual":
+        message = _(
+            u"Interrupted: the worker ${instance} stopped during the run "
+            u"started at ${started}; a manual run is not run again",
+            mapping=mapping,
+        )
+    else:
+        message = _(
+            u"Interrupted: the worker ${instance} stopped during the run "
+            u"started at ${started}; it will be run again",
+            mapping=mapping,
+        )
+    logger.warning(
+        "Cron %s (%s): the run started by %s at %s was lost with its worker",
+        cron.name,
+        cron.uid,
+        instance,
+        started_text,
+    )
+    _append_logs(
+        site,
+        cron,
+        [
+            Log(
+                date=now,
+                status=WARN,
+                messages=[log_text(message)],
+                started=started,
+                trigger=marker_trigger,
+                instance=instance,
+                scheduled=scheduled,
+            )
+        ],
+    )
+    state.running = None
+
+
+def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
+    """Decide what to do with a job, inside the current transaction.
+
+    Returns a dict: ``action`` is ``'run'`` (the caller commits, then calls
+    ``collective.cron.run.run_claimed``), ``'skip'`` (duplicate or gone
+    cron: nothing to do, ``reason`` says why) or ``'logged'`` (NOTRUN logs
+    were written, nothing to run); for ``'run'``, ``scheduled`` is the
+    occurrence to run (a catch-up may move it) and ``trigger`` the trigger
+    to log.
+    """
+    now = now or clock.now()
+    cron = Crontab.load_cron(cron_uid, site)
+    if cron is None:
+        logger.info("Job for cron %s dropped: the cron is gone", cron_uid)
+        return {"action": "skip", "reason": "gone"}
+    if trigger != "manual" and not cron.active:
+        logger.info("Job for cron %s (%s) dropped: it is off", cron.name, cron_uid)
+        return {"action": "skip", "reason": "off"}
+    state = get_state(site, cron_uid, create=True)
+    if state.is_handled(scheduled, trigger, job_id):
+        return {"action": "skip", "reason": "duplicate"}
+    key = (trigger, clock.to_iso(scheduled), job_id)
+    if state.running is not None:
+        if tuple(state.running[2]) == key:
+            return {"action": "skip", "reason": "duplicate"}
+        if not running_is_stale(site, state):
+            reason = log_text(_(u"Not run: the previous run is still running"))
+            state.mark_handled(scheduled, trigger, job_id)
+            _append_logs(site, cron, _missed_logs([scheduled], reason, trigger))
+            return {"action": "logged", "cron": cron}
+        release_interrupted(site, cron, state, now)
+    # The run writes its log into the cron's log book: create it here, so
+    # that the run's transaction inserts nothing into shared BTrees.
+    _prepare_log_book(site, cron.uid)
+    if trigger != "manual":
+        # Occurrences since the last handled one that are already due were
+        # missed (instance down, job lost): coalesce them.
+        due = []
+        if state.handled is not None:
+            due = periodicity.occurrences_between(
+                cron.periodicity, state.handled, now, cron.effective_timezone, 1000
+            )
+        due = [when for when in due if when != scheduled]
+        if scheduled not in due:
+            due.append(scheduled)
+        due.sort()
+        latest = due[-1]
+        on_time = (now - latest).total_seconds() <= max(
+            GRACE_SECONDS,
+            0.5 * periodicity.period_seconds(cron.periodicity, cron.effective_timezone),
+        )
+        missed = due[:-1]
+        if cron.missed == "skip" and not on_time:
+            missed = due
+        really_missed = []
+        if missed:
+            really_missed = _log_missed(site, cron, state, missed, trigger)
+        if cron.missed == "skip" and not on_time:
+            state.mark_handled(latest, trigger, job_id)
+            return {"action": "logged", "cron": cron}
+        # A catch-up stands in for occurrences that were missed; occurrences
+        # skipped because the previous run was still going are not owed, so
+        # the next on-time run after them is a plain scheduled one.
+        if latest != scheduled or really_missed:
+            trigger = "catch-up"
+        scheduled = latest
+    state.running = (instance_id(), now, key)
+    return {
+        "action": "run",
+        "cron": cron,
+        "scheduled": scheduled,
+        "trigger": trigger,
+        "job_id": job_id,
+    }
