@@ -171,36 +171,29 @@ class _RunWithRetries(object):
                 )
         else:
             self.runs += 1
-            if self.runs == 1:
-                log = run_claimed(
-                    site,
-                    self.cron_uid,
-                    scheduled,
-                    trigger,
-                    self.job_id,
-                    request,
-                    outcome=self.outcome,
-                )
-            else:
-                note = log_text(
-                    _(
-                        u"Retried after a conflict (attempt ${attempt}): the job's own "
-                        u"database changes conflicted, so it ran again (${runs} runs); "
-                        u"its effects outside the database may have happened "
-                        u"${runs} times",
-                        mapping={u"attempt": self.attempt, u"runs": self.runs},
+            notes = []
+            if self.runs > 1:
+                notes.append(
+                    log_text(
+                        _(
+                            u"Retried after a conflict (attempt ${attempt}): the job's "
+                            u"own database changes conflicted, so it ran again "
+                            u"(${runs} runs); its effects outside the database may "
+                            u"have happened ${runs} times",
+                            mapping={u"attempt": self.attempt, u"runs": self.runs},
+                        )
                     )
                 )
-                log = run_claimed(
-                    site,
-                    self.cron_uid,
-                    scheduled,
-                    trigger,
-                    self.job_id,
-                    request,
-                    outcome=self.outcome,
-                    notes=[note],
-                )
+            log = run_claimed(
+                site,
+                self.cron_uid,
+                scheduled,
+                trigger,
+                self.job_id,
+                request,
+                outcome=self.outcome,
+                notes=notes,
+            )
         return log
 
 
