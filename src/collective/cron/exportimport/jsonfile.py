@@ -110,12 +110,11 @@ def read_crontab_data(data, site=None, editor=None, crontab=None):
     return activated, crons
 
 
-def plan_import(site, data, mode="merge", editor=False):
-    """What ``import_crontab`` would do, without changing anything.
+def _read_import(site, data, mode, editor):
+    """``(crontab, activated, crons)``: the site's crontab and the checked file.
 
-    The same checks (``CrontabImportError``); returns ``{"added": [...],
-    "updated": [...], "removed": [...], "unchanged": [...]}`` (uids), so
-    that a replace can be shown and confirmed before it deletes anything.
+    The checks both a preview and an import make before anything else, so
+    that a preview refuses exactly what the import would refuse.
     """
     if mode not in IMPORT_MODES:
         raise CrontabImportError(
@@ -128,6 +127,11 @@ def plan_import(site, data, mode="merge", editor=False):
     activated, crons = read_crontab_data(
         data, site=site, editor=editor, crontab=crontab
     )
+    return crontab, activated, crons
+
+
+def _plan(crontab, activated, crons, mode):
+    """Which uids the file adds, updates, removes or leaves unchanged."""
     plan = {"added": [], "updated": [], "removed": [], "unchanged": []}
     incoming = set(cron.uid for cron in crons)
     if mode == "replace":
@@ -142,6 +146,17 @@ def plan_import(site, data, mode="merge", editor=False):
             plan["updated"].append(cron.uid)
     plan["activated"] = crontab.activated if activated is None else activated
     return plan
+
+
+def plan_import(site, data, mode="merge", editor=False):
+    """What ``import_crontab`` would do, without changing anything.
+
+    The same checks (``CrontabImportError``); returns ``{"added": [...],
+    "updated": [...], "removed": [...], "unchanged": [...]}`` (uids), so
+    that a replace can be shown and confirmed before it deletes anything.
+    """
+    crontab, activated, crons = _read_import(site, data, mode, editor)
+    return _plan(crontab, activated, crons, mode)
 
 
 def import_crontab(site, data, mode="merge", editor=False):
@@ -159,41 +174,23 @@ def import_crontab(site, data, mode="merge", editor=False):
     "unchanged": [...], "activated": bool, "saved": bool}``; nothing is
     saved (and no event fired) when nothing changed.
     """
-    if mode not in IMPORT_MODES:
-        raise CrontabImportError(
-            "Unknown import mode '%s': use one of %s" % (mode, ", ".join(IMPORT_MODES)),
-            "mode",
-        )
-    crontab = Crontab.load(site)
-    if editor is False:
-        editor = current_user()
-    activated, crons = read_crontab_data(
-        data, site=site, editor=editor, crontab=crontab
-    )
-    result = {"added": [], "updated": [], "removed": [], "unchanged": []}
+    crontab, activated, crons = _read_import(site, data, mode, editor)
+    result = _plan(crontab, activated, crons, mode)
     before = list(crontab.crons)
     changed = False
     if activated is not None and activated != crontab.activated:
         crontab.activated = activated
         changed = True
-    incoming = [cron.uid for cron in crons]
-    if mode == "replace":
-        for uid in before:
-            if uid not in incoming:
-                crontab.remove_cron(uid)
-                result["removed"].append(uid)
+    for uid in result["removed"]:
+        crontab.remove_cron(uid)
+    unchanged = set(result["unchanged"])
     for cron in crons:
-        current = crontab.crons.get(cron.uid)
-        if current is None:
-            result["added"].append(cron.uid)
-        elif current == cron:
-            result["unchanged"].append(cron.uid)
-            continue
-        else:
-            result["updated"].append(cron.uid)
-        crontab.add_cron(cron)
+        if cron.uid not in unchanged:
+            crontab.add_cron(cron)
     if mode == "replace":
-        crontab.crons = OrderedDict((uid, crontab.crons[uid]) for uid in incoming)
+        crontab.crons = OrderedDict(
+            (cron.uid, crontab.crons[cron.uid]) for cron in crons
+        )
     if result["added"] or result["updated"] or result["removed"]:
         changed = True
     if list(crontab.crons) != before:
