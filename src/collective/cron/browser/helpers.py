@@ -153,14 +153,18 @@ def relative_time(when, now=None):
         if future:
             return _(u"relative_soon", default=u"in less than a minute")
         return _(u"relative_just_now", default=u"less than a minute ago")
-    minutes = int(round(seconds / 60.0))
-    if minutes < 60:
-        count, unit = minutes, u"minute"
-    elif minutes < 48 * 60:
-        count, unit = int(round(minutes / 60.0)), u"hour"
-    else:
-        count, unit = int(round(minutes / 1440.0)), u"day"
+    count, unit = _in_largest_unit(int(round(seconds / 60.0)))
     return _counted(_RELATIVE[(future, unit, count == 1)], count)
+
+
+def _in_largest_unit(minutes):
+    """``(count, unit)``: minutes under an hour, hours under two days, else
+    days, rounded; relative times and ages round alike."""
+    if minutes < 60:
+        return minutes, u"minute"
+    if minutes < 48 * 60:
+        return int(round(minutes / 60.0)), u"hour"
+    return int(round(minutes / 1440.0)), u"day"
 
 
 def _counted(template, count):
@@ -234,12 +238,7 @@ def format_period(seconds):
 def format_age(seconds):
     """A rounded length of time: "3 minutes", "2 hours", "4 days"."""
     minutes = max(1, int(round(max(0.0, seconds) / 60.0)))
-    if minutes < 60:
-        count, unit = minutes, u"minute"
-    elif minutes < 48 * 60:
-        count, unit = int(round(minutes / 60.0)), u"hour"
-    else:
-        count, unit = int(round(minutes / 1440.0)), u"day"
+    count, unit = _in_largest_unit(minutes)
     return _counted(_PERIODS[(unit, count == 1)], count)
 
 
