@@ -11,32 +11,26 @@ from collective.cron import claim
 from collective.cron import clock
 from collective.cron import crontab as models
 from collective.cron import jobrunner
-from collective.cron import run
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Runner
-from collective.cron.interfaces import IJobRunner
 from collective.cron.interfaces import ILogStore
 from collective.cron.state import get_state
 from collective.cron.state import instance_id
 from collective.cron.state import PROCESS_STARTED
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
+from collective.cron.tests.frozen import at
+from collective.cron.tests.frozen import EVERY_5
+from collective.cron.tests.frozen import FrozenCrons
+from collective.cron.tests.frozen import register_runner
+from collective.cron.tests.frozen import START
 from plone.app.testing import SITE_OWNER_NAME
 from zope.annotation.interfaces import IAnnotations
-from zope.component import getGlobalSiteManager
-from zope.interface import Interface
 
 import datetime
-import pytz
 import transaction
 import unittest
-
-# Far ahead of the real time, so that markers written "now" are newer than
-# the process (PROCESS_STARTED) whatever the day the tests run.
-START = datetime.datetime(2040, 1, 15, 10, 0, tzinfo=pytz.utc)
-EVERY_5 = u"*/5 * * * *"
-
 
 SLOW = u"collective.cron.test.slow"
 
@@ -59,49 +53,9 @@ class UserNameRunner(Runner):
         self.log(u" ".join(sorted(user.getRoles())))
 
 
-def at(minutes):
-    """START plus ``minutes``."""
-    return START + datetime.timedelta(minutes=minutes)
-
-
-class JobRunnerTestCase(unittest.TestCase):
+class JobRunnerTestCase(FrozenCrons, unittest.TestCase):
 
     layer = COLLECTIVE_CRON_INTEGRATION_TESTING
-
-    def setUp(self):
-        self.portal = self.layer["portal"]
-        clock.freeze(START)
-        self.addCleanup(clock.reset)
-
-    def add_cron(self, **kwargs):
-        kwargs.setdefault("name", u"collective.cron.test.record")
-        kwargs.setdefault("periodicity", EVERY_5)
-        kwargs.setdefault("timezone", u"UTC")
-        cron = Cron(**kwargs)
-        Crontab.load(self.portal).save_cron(cron)
-        return cron
-
-    def register_runner(self, factory, name):
-        registry = getGlobalSiteManager()
-        registry.registerAdapter(factory, (Interface, Interface), IJobRunner, name)
-        self.addCleanup(
-            registry.unregisterAdapter,
-            factory,
-            (Interface, Interface),
-            IJobRunner,
-            name,
-        )
-
-    def claim(self, cron, scheduled, trigger=u"schedule", job_id=None):
-        return claim.claim_occurrence(self.portal, cron.uid, scheduled, trigger, job_id)
-
-    def run_claimed(self, cron, claimed, job_id=None):
-        return run.run_claimed(
-            self.portal, cron.uid, claimed["scheduled"], claimed["trigger"], job_id
-        )
-
-    def logs(self, cron):
-        return ILogStore(self.portal).logs(cron.uid)
 
     def runs(self):
         return IAnnotations(self.portal).get("collective.cron.test.runs", [])
@@ -251,7 +205,7 @@ class TestMissedRuns(JobRunnerTestCase):
         self.assertIn(u"6 earlier occurrences", missed[0].messages[1])
 
     def test_occurrences_during_the_previous_run_are_logged_as_such(self):
-        self.register_runner(SlowRunner, SLOW)
+        register_runner(self, SlowRunner, SLOW)
         cron = self.add_cron(name=SLOW)
         clock.advance(minutes=5)
         # a run of 12 minutes: 10:10 and 10:15 came due meanwhile
@@ -311,7 +265,7 @@ class TestUser(JobRunnerTestCase):
         self.assertEqual(log.messages, [SITE_OWNER_NAME])
 
     def test_no_user_is_the_system_user(self):
-        self.register_runner(UserNameRunner, u"collective.cron.test.username")
+        register_runner(self, UserNameRunner, u"collective.cron.test.username")
         cron = self.add_cron(name=u"collective.cron.test.username", user=u"")
         clock.advance(minutes=5)
         log = self.run_claimed(cron, self.claim(cron, at(5)))

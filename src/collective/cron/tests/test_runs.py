@@ -19,11 +19,9 @@ from collective.cron import claim
 from collective.cron import clock
 from collective.cron import crontab as models
 from collective.cron import jobrunner
-from collective.cron import run
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Runner
-from collective.cron.interfaces import IJobRunner
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IQueueManager
 from collective.cron.logstore import ANNOTATION_KEY
@@ -35,22 +33,22 @@ from collective.cron.state import STATE_KEY
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
 from collective.cron.testing import zcasync_available
+from collective.cron.tests.frozen import at
+from collective.cron.tests.frozen import EVERY_5
+from collective.cron.tests.frozen import FrozenCrons
+from collective.cron.tests.frozen import register_runner
+from collective.cron.tests.frozen import START
 from persistent import Persistent
 from plone.app.testing import applyProfile
 from zope.annotation.interfaces import IAnnotations
-from zope.component import getGlobalSiteManager
 from zope.component.hooks import getSite
 from zope.component.hooks import setSite
-from zope.interface import Interface
 
 import datetime
-import pytz
 import threading
 import transaction
 import unittest
 
-START = datetime.datetime(2040, 1, 15, 10, 0, tzinfo=pytz.utc)
-EVERY_5 = u"*/5 * * * *"
 HOURLY = u"0 * * * *"
 COUNTER = "collective.cron.test.counter"
 
@@ -93,18 +91,6 @@ class WritingRunner(Runner):
         action = DURING.pop("action", None)
         if action is not None:
             action()
-
-
-def at(minutes):
-    return START + datetime.timedelta(minutes=minutes)
-
-
-def register_runner(test, factory, name):
-    registry = getGlobalSiteManager()
-    registry.registerAdapter(factory, (Interface, Interface), IJobRunner, name)
-    test.addCleanup(
-        registry.unregisterAdapter, factory, (Interface, Interface), IJobRunner, name
-    )
 
 
 class TestRunsAndSaves(unittest.TestCase):
@@ -259,22 +245,10 @@ class TestRunsAndSaves(unittest.TestCase):
         self.assertEqual(len(ILogStore(self.portal).logs(cron.uid)), 1)
 
 
-class RunsTestCase(unittest.TestCase):
+class RunsTestCase(FrozenCrons, unittest.TestCase):
 
     layer = COLLECTIVE_CRON_INTEGRATION_TESTING
-
-    def setUp(self):
-        self.portal = self.layer["portal"]
-        clock.freeze(START)
-        self.addCleanup(clock.reset)
-
-    def add_cron(self, **kwargs):
-        kwargs.setdefault("name", u"collective.cron.test.ok")
-        kwargs.setdefault("periodicity", EVERY_5)
-        kwargs.setdefault("timezone", u"UTC")
-        cron = Cron(**kwargs)
-        Crontab.load(self.portal).save_cron(cron)
-        return cron
+    runner = u"collective.cron.test.ok"
 
     def edit(self, cron, **changes):
         crontab = Crontab.load(self.portal)
@@ -283,19 +257,6 @@ class RunsTestCase(unittest.TestCase):
             setattr(edited, name, value)
         crontab.save()
         return edited
-
-    def claim(self, cron, scheduled, job_id=None):
-        return claim.claim_occurrence(
-            self.portal, cron.uid, scheduled, u"schedule", job_id
-        )
-
-    def run_claimed(self, cron, claimed):
-        return run.run_claimed(
-            self.portal, cron.uid, claimed["scheduled"], claimed["trigger"]
-        )
-
-    def logs(self, cron):
-        return ILogStore(self.portal).logs(cron.uid)
 
 
 class TestInterrupted(RunsTestCase):
@@ -339,7 +300,7 @@ class TestInterrupted(RunsTestCase):
         )
         # the occurrence is queued again, and its run is logged as usual
         self.assertIn(at(5), [job["scheduled"] for job in queue.jobs(cron.uid)])
-        claimed = self.claim(cron, at(5), u"job-again")
+        claimed = self.claim(cron, at(5), job_id=u"job-again")
         self.assertEqual((claimed["action"], claimed["scheduled"]), ("run", at(5)))
         rerun = self.run_claimed(cron, claimed)
         self.assertEqual((rerun.status, rerun.instance), (models.OK, instance_id()))
@@ -351,7 +312,7 @@ class TestInterrupted(RunsTestCase):
         cron = self.add_cron()
         self.plant_dead_marker(cron)
         clock.advance(minutes=10)
-        claimed = self.claim(cron, at(5), u"job-again")
+        claimed = self.claim(cron, at(5), job_id=u"job-again")
         self.assertEqual(claimed["action"], "run")
         reconcile_site(self.portal, IQueueManager(self.portal))
         interrupted = [
