@@ -8,15 +8,17 @@ masking rule itself and the reasons of ``run_now``.
 
 from collective.cron import health
 from collective.cron.crontab import Cron
-from collective.cron.interfaces import ICron
-from collective.cron.interfaces import ICronManager
+from collective.cron.crontab import Crontab
 from collective.cron.interfaces import IQueueManager
+from collective.cron.queue import queue_manager
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
-from Products.CMFPlone.interfaces import IPloneSiteRoot
+from collective.cron.testing import zcasync_available
+from Products.CMFCore.interfaces import ISiteRoot
 from zope.component import getGlobalSiteManager
-from zope.interface import implementer
 
 import os
+import shutil
+import tempfile
 import unittest
 
 
@@ -59,53 +61,32 @@ class TestMaskSecrets(unittest.TestCase):
         self.assertIsNone(health.mask_secrets(None))
 
 
-@implementer(ICronManager)
-class FakeCronManager(object):
-    answer = None
-
-    def __init__(self, site, cron):
-        self.cron = cron
-
-    def run_now(self):
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return self.answer
-
-
-@implementer(IQueueManager)
-class FakeQueue(object):
-    def __init__(self, site):
-        self.site = site
-
-    def state(self):
-        return {
-            "engine": "fake",
-            "reachable": False,
-            "error": "stopped at redis://u:pw@h/0",
-        }
-
-
 class TestRunNow(unittest.TestCase):
+    """Each reason of ``run_now`` from the real managers and a real queue.
+
+    The layer's job system is real (huey on SQLite on Python 3, zc.async in
+    the ZODB on Python 2.7); each test breaks it the way a site can be
+    broken: no job system registered, a queue that cannot be opened, a
+    configuration that cannot work.
+    """
 
     layer = COLLECTIVE_CRON_INTEGRATION_TESTING
 
     def setUp(self):
         self.portal = self.layer[u"portal"]
         self.cron = Cron(name=u"collective.cron.test.ok", periodicity=u"@daily")
+        Crontab.load(self.portal).save_cron(self.cron)
 
-    def use(self, factory, required, provided):
-        # For IPloneSiteRoot: the real adapters are registered for ISiteRoot
-        # and must stay registered once the test removes its own.
-        gsm = getGlobalSiteManager()
-        gsm.registerAdapter(factory, required, provided)
-        self.addCleanup(gsm.unregisterAdapter, factory, required, provided)
+    def with_environment(self, **values):
+        for name, value in values.items():
+            self.addCleanup(self.restore, name, os.environ.get(name))
+            os.environ[name] = value
 
-    def answer(self, value):
-        """A job system whose cron manager answers ``value`` to run_now."""
-        self.use(FakeQueue, (IPloneSiteRoot,), IQueueManager)
-        FakeCronManager.answer = value
-        self.addCleanup(setattr, FakeCronManager, "answer", None)
-        self.use(FakeCronManager, (IPloneSiteRoot, ICron), ICronManager)
+    def restore(self, name, value):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
     def reason(self):
         with self.assertRaises(health.RunNowError) as raised:
@@ -113,23 +94,69 @@ class TestRunNow(unittest.TestCase):
         return raised.exception
 
     def test_queued(self):
-        self.answer(u"job-1")
-        self.assertEqual(health.run_now(self.portal, self.cron), u"job-1")
+        job_id = health.run_now(self.portal, self.cron)
+        manual = [
+            job["id"]
+            for job in IQueueManager(self.portal).jobs(self.cron.uid)
+            if job["trigger"] == u"manual"
+        ]
+        self.assertEqual(manual, [job_id])
 
     def test_no_job_system(self):
-        self.use(lambda site: None, (IPloneSiteRoot,), IQueueManager)
+        # The add-on's ZCML registers the queue manager; without it, none.
+        registry = getGlobalSiteManager()
+        registry.unregisterAdapter(queue_manager, (ISiteRoot,), IQueueManager)
+        self.addCleanup(
+            registry.registerAdapter, queue_manager, (ISiteRoot,), IQueueManager
+        )
         error = self.reason()
         self.assertEqual(error.reason, u"unavailable")
         self.assertEqual(error.message, health.NO_JOB_SYSTEM)
 
-    def test_failure_hides_the_password(self):
-        self.answer(IOError(u"cannot reach redis://u:pw@host/0"))
+    def break_the_queue(self):
+        """Make the configured queue fail to open; the error it will give."""
+        if zcasync_available():
+            # plone.app.async's multi-database ZCML names a database that
+            # this Zope does not have.
+            from collective.cron.engines.zcasync.modules import plone_app_async
+            from ZODB.DB import DB
+            from ZODB.DemoStorage import DemoStorage
+
+            elsewhere = DB(DemoStorage(), database_name="async")
+            self.addCleanup(elsewhere.close)
+            provided = plone_app_async("interfaces").IAsyncDatabase
+            registry = getGlobalSiteManager()
+            registry.registerUtility(elsewhere, provided)
+            self.addCleanup(registry.unregisterUtility, elsewhere, provided)
+            return u"'async'"
+        # An SQLite queue whose folder cannot be made: a file is in its way.
+        blocker = os.path.join(tempfile.mkdtemp(prefix="collective.cron-"), "file")
+        self.addCleanup(shutil.rmtree, os.path.dirname(blocker))
+        with open(blocker, "w") as stream:
+            stream.write("not a folder")
+        folder = os.path.join(blocker, "queue")
+        self.with_environment(
+            COLLECTIVE_CRON_QUEUE="sqlite:///" + os.path.join(folder, "q.sqlite")
+        )
+        return u"[Errno 20] Not a directory: %r" % (folder,)
+
+    def test_failure_says_why(self):
+        expected = self.break_the_queue()
         error = self.reason()
         self.assertEqual(error.reason, u"failed")
-        self.assertEqual(error.message, u"cannot reach redis://u:***@host/0")
+        self.assertEqual(error.message, expected)
 
-    def test_nothing_queued(self):
-        self.answer(None)
+    def test_nothing_queued_hides_the_password(self):
+        # A huey queue URL that cannot work: an unavailable job system,
+        # which queues nothing and says why, without the password.
+        self.with_environment(
+            COLLECTIVE_CRON_ENGINE="huey",
+            COLLECTIVE_CRON_QUEUE="redis://u:longsecret@h:port/0",
+        )
         error = self.reason()
         self.assertEqual(error.reason, u"not_queued")
-        self.assertEqual(error.message, u"stopped at redis://u:***@h/0")
+        self.assertEqual(
+            error.message,
+            u"collective.cron: queue 'redis://u:***@h:port/0': "
+            u"the port 'port' is not a number",
+        )
