@@ -17,9 +17,11 @@ from plone.z3cform.layout import FormWrapper
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from Products.statusmessages.interfaces import IStatusMessage
 from z3c.form import button
+from zope.interface import implementer
 from zope.schema import getFieldsInOrder
 
 
+@implementer(IAlertSettings)
 class Defaults(object):
     """The schema's defaults, shown before the records exist."""
 

@@ -278,6 +278,33 @@ class TestSettingsPage(HealthMixin, unittest.TestCase):
         transaction.begin()
         self.assertEqual(alerts.settings().failures, 1)
 
+    def test_a_site_without_the_records_gets_them_on_the_first_save(self):
+        """A site installed before alerts existed: defaults shown, no alert
+        sent, the records registered by the first save (not by a GET)."""
+        registry = getUtility(IRegistry)
+        for name in list(registry.records.keys()):
+            if name.startswith(alerts.ALERTS_PREFIX + "."):
+                del registry.records[name]
+        transaction.commit()
+        self.assertIsNone(alerts.settings())
+        url = self.portal_url + "/@@cron-settings/alerts"
+        session = requests.Session()
+        session.auth = self.manager()
+        page = session.get(url, timeout=30)
+        self.assertEqual(page.status_code, 200)
+        transaction.begin()
+        self.assertIsNone(alerts.settings())
+        token = re.search(r'name="_authenticator" value="([^"]+)"', page.text).group(1)
+        data = {
+            "form.widgets.failures": "4",
+            "form.widgets.webhook_attempts": "3",
+            "form.buttons.save": "Save",
+            "_authenticator": token,
+        }
+        self.assertEqual(session.post(url, data=data, timeout=30).status_code, 200)
+        transaction.begin()
+        self.assertEqual(alerts.settings().failures, 4)
+
 
 def test_suite():
     """The runs are made by the huey worker and the SMTP server is aiosmtpd
