@@ -278,6 +278,25 @@ class TestSettingsPage(HealthMixin, unittest.TestCase):
         transaction.begin()
         self.assertEqual(alerts.settings().failures, 1)
 
+    def test_translated(self):
+        registry = getUtility(IRegistry)
+        registry["plone.available_languages"] = [u"en", u"fr", u"de"]
+        registry["plone.use_request_negotiation"] = True
+        transaction.commit()
+        url = self.portal_url + "/@@cron-settings/alerts"
+        for language, texts in (
+            ("fr", [u"Envoyer des alertes", u"Secret du webhook", u"Alertes"]),
+            ("de", [u"Alarme senden", u"Webhook-Geheimnis", u"E-Mail-Empfänger"]),
+        ):
+            page = requests.get(
+                url,
+                auth=self.manager(),
+                headers={"Accept-Language": language},
+                timeout=30,
+            )
+            for text in texts:
+                self.assertIn(text, page.text, language)
+
     def test_a_site_without_the_records_gets_them_on_the_first_save(self):
         """A site installed before alerts existed: defaults shown, no alert
         sent, the records registered by the first save (not by a GET)."""
