@@ -226,6 +226,9 @@ class Delivery(object):
             SIGNATURE_HEADER: signature(self.body, secret),
             "User-Agent": "collective.cron",
         }
+        if not url.lower().startswith(("http://", "https://")):
+            logger.error("collective.cron: webhook not sent: %s is no http(s) URL", url)
+            return False
         pause = WEBHOOK_BACKOFF
         for attempt in range(1, attempts + 1):
             try:

@@ -328,6 +328,15 @@ class IJobEngine(Interface):
         """This process's running worker, or None."""
 
 
+def _web_address(value):
+    """A webhook is called over HTTP(S): no file:, ftp: or other schemes."""
+    from zope.interface import Invalid
+
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise Invalid(_(u"Use an http:// or https:// address."))
+    return True
+
+
 class IAlertSettings(Interface):
     """Site-wide alerts (records ``collective.cron.alerts.*``).
 
@@ -391,6 +400,7 @@ class IAlertSettings(Interface):
             u"Receives a JSON POST for each alert, signed in the "
             u"X-Cron-Signature header (HMAC-SHA256 of the body with the secret)."
         ),
+        constraint=_web_address,
         required=False,
     )
 

@@ -277,6 +277,13 @@ class TestSettingsPage(HealthMixin, unittest.TestCase):
         self.assertIn("error", answer.text)
         transaction.begin()
         self.assertEqual(alerts.settings().failures, 1)
+        data["form.widgets.failures"] = "2"
+        data["form.widgets.webhook_url"] = "file:///etc/passwd"
+        answer = session.post(url, data=data, timeout=30)
+        self.assertIn("Use an http:// or https:// address.", answer.text)
+        transaction.begin()
+        self.assertEqual(alerts.settings().failures, 1)
+        self.assertIsNone(alerts.settings().webhook_url)
 
     def test_translated(self):
         registry = getUtility(IRegistry)
