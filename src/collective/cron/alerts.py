@@ -35,6 +35,7 @@ from collective.cron.state import get_state
 from collective.cron.state import instance_id
 from email.mime.text import MIMEText
 from plone.registry.interfaces import IRegistry
+from ZODB.POSException import ConflictError
 from zope.component import queryUtility
 
 import hashlib
@@ -119,7 +120,23 @@ def payload(site, cron, log, kind, alert):
 
 
 def on_finished(event):
-    """Subscriber of IFinishedCronJobEvent: decide, remember, send after commit."""
+    """Subscriber of IFinishedCronJobEvent: decide, remember, send after commit.
+
+    Runs inside the run's transaction: whatever goes wrong here (bad mail
+    settings, say) is logged and never fails the run (conflicts excepted:
+    the whole run is retried, alert decision included).
+    """
+    try:
+        _on_finished(event)
+    except ConflictError:
+        raise
+    except Exception:
+        logger.exception(
+            "collective.cron: no alert for cron %s", getattr(event.cron, "uid", None)
+        )
+
+
+def _on_finished(event):
     config = settings(event.object)
     if config is None or not config.enabled or event.log is None:
         return
@@ -131,18 +148,19 @@ def on_finished(event):
     kind, alert = decide(
         getattr(state, "alert", None), log.status, notrun_before, config
     )
+    if kind is not None:
+        delivery = Delivery(payload(site, cron, log, kind, alert))
+        if config.webhook_url:
+            delivery.webhook(
+                config.webhook_url, config.webhook_secret, config.webhook_attempts
+            )
+        if config.emails:
+            delivery.mail(site, list(config.emails))
+        transaction.get().addAfterCommitHook(delivery.after_commit)
+    # Remembered only once the alert is on its way (an error above leaves
+    # the state as it was: the next run decides again).
     if getattr(state, "alert", None) != alert:
         state.alert = alert
-    if kind is None:
-        return
-    delivery = Delivery(payload(site, cron, log, kind, alert))
-    if config.webhook_url:
-        delivery.webhook(
-            config.webhook_url, config.webhook_secret, config.webhook_attempts
-        )
-    if config.emails:
-        delivery.mail(site, list(config.emails))
-    transaction.get().addAfterCommitHook(delivery.after_commit)
 
 
 def signature(body, secret):
@@ -167,7 +185,16 @@ class Delivery(object):
 
     def mail(self, site, recipients):
         """Prepare the mail now (the MailHost and the registry are ZODB
-        objects, not to be touched from another thread)."""
+        objects, not to be touched from another thread).  Broken mail
+        settings are logged; the other channels still go."""
+        try:
+            self._prepare_mail(site, recipients)
+        except ConflictError:
+            raise
+        except Exception:
+            logger.exception("collective.cron: alert e-mail not prepared")
+
+    def _prepare_mail(self, site, recipients):
         mailhost = getattr(site, "MailHost", None)
         registry = queryUtility(IRegistry)
         sender = registry.get("plone.email_from_address") if registry else None

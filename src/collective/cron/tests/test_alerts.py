@@ -6,6 +6,7 @@ the settings page over real HTTP."""
 from collective.cron import alerts
 from collective.cron.compat import PY2
 from collective.cron.crontab import Crontab
+from collective.cron.interfaces import ILogStore
 from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
 from collective.cron.log import OK
@@ -217,6 +218,18 @@ class TestAlerts(HealthMixin, unittest.TestCase):
         )
         self.assertEqual(headers2[alerts.SIGNATURE_HEADER], expected)
         self.assertEqual(len(self.receiver.requests), 2)
+
+    def test_broken_mail_settings_fail_neither_the_run_nor_the_webhook(self):
+        self.portal.MailHost.smtp_port = "not a port"
+        transaction.commit()
+        cron = self.add_cron(uid=u"bad", name=u"collective.cron.test.fail")
+        logs = self.run_and_wait(cron, 1)
+        self.assertTrue(logs)
+        transaction.begin()
+        self.assertEqual(ILogStore(self.portal).last(u"bad").status, FAILURE)
+        bodies = self.settle(1)
+        self.assertEqual([body["event"] for body in bodies], ["failure"])
+        self.assertEqual(self.smtp.messages, [])
 
     def test_disabled_sends_nothing(self):
         alerts.settings().enabled = False
