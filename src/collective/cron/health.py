@@ -25,7 +25,7 @@ from collective.cron.interfaces import IQueueManager
 from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
 from collective.cron.queue import mask_secrets
-from collective.cron.state import get_state
+from collective.cron.state import states
 from ZODB.POSException import ConflictError
 from zope.component import queryAdapter
 from zope.component import queryMultiAdapter
@@ -191,11 +191,13 @@ def consecutive_failures(cron):
 def _cron_problems(site, crontab, now):
     """(overdue, failing, missed): one list of dicts each, active crons only."""
     overdue, failing, missed = [], [], []
+    # One look-up of the states' BTree, not one per cron.
+    tree = states(site)
     for cron in crontab.crons.values():
         if not cron.active:
             continue
         about = {"uid": cron.uid, "name": cron.name}
-        state = get_state(site, cron.uid)
+        state = tree.get(cron.uid) if tree is not None else None
         expected = getattr(state, "expected", None) if state is not None else None
         handled = getattr(state, "handled", None) if state is not None else None
         late = _age(expected, now) if expected is not None else None
