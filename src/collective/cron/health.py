@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""The job system as people see it: its state, and "run now".
+"""The job system as people see it: its state, its health, and "run now".
 
 The dashboard's engine box and the REST API's ``engine`` key show the same
 ``engine_state(site)``; the dashboard's "Run now" buttons and ``POST
@@ -7,16 +7,25 @@ The dashboard's engine box and the REST API's ``engine`` key show the same
 look the job system up (``IQueueManager``, ``ICronManager``): without one
 they say so instead of failing, and no engine module is imported here.
 
+``site_health(site)`` is the one report behind ``@@cron-health`` and the
+REST ``@cron-health``: anonymous callers get its ``status`` only
+(``public_report``), holders of "collective.cron: Manage crons" the details.
+
 A queue address may hold a password (``redis://user:secret@host/0``): every
 text that leaves this module went through ``mask_secrets`` (the queue URL
 as ``config.public_queue`` writes it, inside error texts too).
 """
 
+from collective.cron import clock
 from collective.cron import logger
 from collective.cron.compat import as_text
+from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ICronManager
 from collective.cron.interfaces import IQueueManager
-from collective.cron.queue import mask_secrets  # noqa: F401 (part of this module's API)
+from collective.cron.log import FAILURE
+from collective.cron.log import NOTRUN
+from collective.cron.queue import mask_secrets
+from collective.cron.state import states
 from ZODB.POSException import ConflictError
 from zope.component import queryAdapter
 from zope.component import queryMultiAdapter
@@ -121,3 +130,181 @@ def run_now(site, cron):
     if job_id is None:
         raise RunNowError("not_queued", engine_state(site)["error"])
     return job_id
+
+
+# ---------------------------------------------------------------------------
+# Health: is this site's cron system doing its job?  (@@cron-health)
+# ---------------------------------------------------------------------------
+
+OK = "ok"
+DEGRADED = "degraded"
+UNHEALTHY = "unhealthy"
+
+# A worker whose last heartbeat is older than this is taken for gone (the
+# huey worker beats every 5 s; zc.async's dispatcher pings every few s).
+HEARTBEAT_MAX_AGE = 60
+# A cron whose queued occurrence is this late (seconds) and did not run is
+# overdue: nothing is running it.
+OVERDUE_GRACE = 300
+
+
+def _age(when, now):
+    if when is None:
+        return None
+    return max(0.0, (now - clock.as_utc(when)).total_seconds())
+
+
+def _workers(queue, state, now):
+    """[{"instance", "heartbeat", "age"}]: the engine's own list of workers
+    when it has one (``queue.workers()``), else the newest heartbeat."""
+    listed = getattr(queue, "workers", None) if queue is not None else None
+    workers = []
+    if listed is not None:
+        try:
+            for instance, beat in listed():
+                workers.append({"instance": instance, "heartbeat": beat})
+        except ConflictError:
+            raise
+        except Exception:
+            logger.exception("Cannot list the workers of the job system")
+            workers = []
+    if not workers and state["heartbeat"] is not None:
+        workers.append({"instance": None, "heartbeat": state["heartbeat"]})
+    for worker in workers:
+        worker["age"] = _age(worker["heartbeat"], now)
+        worker["alive"] = (
+            worker["age"] is not None and worker["age"] < HEARTBEAT_MAX_AGE
+        )
+    return workers
+
+
+def consecutive_failures(cron):
+    """How many of the cron's newest logs in a row are failures."""
+    count = 0
+    for log in reversed(cron.logs):
+        if log.status != FAILURE:
+            break
+        count += 1
+    return count
+
+
+def _cron_problems(site, crontab, now):
+    """(overdue, failing, missed): one list of dicts each, active crons only."""
+    overdue, failing, missed = [], [], []
+    # One look-up of the states' BTree, not one per cron.
+    tree = states(site)
+    for cron in crontab.crons.values():
+        if not cron.active:
+            continue
+        about = {"uid": cron.uid, "name": cron.name}
+        state = tree.get(cron.uid) if tree is not None else None
+        expected = getattr(state, "expected", None) if state is not None else None
+        handled = getattr(state, "handled", None) if state is not None else None
+        late = _age(expected, now) if expected is not None else None
+        if (
+            late is not None
+            and late > OVERDUE_GRACE
+            and state.running is None
+            and (handled is None or clock.as_utc(handled) < clock.as_utc(expected))
+        ):
+            overdue.append(dict(about, expected=expected, late=late))
+        last = cron.last_log
+        if last is None:
+            continue
+        if last.status == FAILURE:
+            failing.append(
+                dict(
+                    about,
+                    since=last.date,
+                    failures=consecutive_failures(cron),
+                    message=mask_secrets(last.messages[-1] if last.messages else u""),
+                )
+            )
+        elif last.status == NOTRUN:
+            missed.append(
+                dict(
+                    about,
+                    date=last.date,
+                    message=last.messages[-1] if last.messages else u"",
+                )
+            )
+    return overdue, failing, missed
+
+
+def site_health(site):
+    """The health report of ``site``: a dict, see docs/deployment.rst.
+
+    ``status`` is ``unhealthy`` when crons cannot run: no job system, the
+    queue does not answer, no worker alive while active crons wait, or a
+    cron is overdue; ``degraded`` when the system runs but a cron's last run
+    failed or was not run; ``ok`` otherwise.  ``problems`` says why in
+    words (keys, not translated: this is for machines and logs).
+    """
+    now = clock.now()
+    queue = queue_manager(site)
+    state = engine_state(site)
+    workers = _workers(queue, state, now)
+    crontab = Crontab.load(site, read_only=True)
+    active = [cron for cron in crontab.crons.values() if cron.active]
+    overdue, failing, missed = _cron_problems(site, crontab, now)
+    problems = []
+    if not state["available"]:
+        problems.append("no_job_system")
+    elif not state["reachable"]:
+        problems.append("queue_unreachable")
+    if active and not any(worker["alive"] for worker in workers):
+        problems.append("no_worker")
+    if overdue:
+        problems.append("overdue")
+    status = UNHEALTHY if problems else OK
+    if failing:
+        problems.append("failing")
+    if missed:
+        problems.append("missed")
+    if status == OK and problems:
+        status = DEGRADED
+    return {
+        "status": status,
+        "problems": problems,
+        "checked": now,
+        "crontab": {"activated": bool(crontab.activated), "active": len(active)},
+        "engine": state,
+        "workers": workers,
+        "overdue": overdue,
+        "failing": failing,
+        "missed": missed,
+    }
+
+
+def http_status(report):
+    """200 unless the report is ``unhealthy`` (503), for load balancers."""
+    return 503 if report["status"] == UNHEALTHY else 200
+
+
+# Who may read the details of the report.
+DETAILS_PERMISSION = "collective.cron: Manage crons"
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return dict((key, _jsonable(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if hasattr(value, "tzinfo") and hasattr(value, "isoformat"):
+        return clock.to_iso(value)
+    return value
+
+
+def public_report(report, details=False):
+    """The report as JSON-ready data: ``{"status": ...}`` alone without
+    ``details`` (what anybody may see), everything with them."""
+    if not details:
+        return {"status": report["status"]}
+    return _jsonable(report)
+
+
+def may_see_details(site):
+    """Whether the current user may read the details of the report."""
+    from AccessControl.SecurityManagement import getSecurityManager
+
+    return bool(getSecurityManager().checkPermission(DETAILS_PERMISSION, site))

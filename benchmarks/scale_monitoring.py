@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+"""@@cron-health and @@cron-metrics at scale: how long one call takes.
+
+A real Zope instance (FileStorage in a temporary folder, huey on SQLite,
+no worker) gets a Plone site with ``--crons`` crons (default 10,000), each
+with ``--logs`` logs (default 10, one in ten crons failing last), then the
+health report (``health.site_health``) and the metrics text
+(``metrics.exposition``) are timed, cold (caches emptied) and warm::
+
+    monitoring crons=<n> logs=<k> health_cold_ms=<ms> health_warm_ms=<ms>
+        metrics_cold_ms=<ms> metrics_warm_ms=<ms> metrics_bytes=<b>
+
+(one line).  It tells how often a load balancer may poll the health page and
+a Prometheus scrape interval that leaves the instance alone.
+
+Usage: ``.envs/py311-plone60/bin/python benchmarks/scale_monitoring.py``.
+"""
+
+from __future__ import print_function
+
+import argparse
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from bench import make_instance  # noqa: E402
+from bench import open_site  # noqa: E402
+from bench import start_zope  # noqa: E402
+
+
+def timed(call):
+    started = time.time()
+    result = call()
+    return (time.time() - started) * 1000.0, result
+
+
+def inside(arguments):
+    db = start_zope(arguments.conf)
+    from collective.cron import clock
+    from collective.cron import health
+    from collective.cron import metrics
+    from collective.cron.crontab import Cron
+    from collective.cron.crontab import Crontab
+    from collective.cron.interfaces import ILogStore
+    from collective.cron.log import FAILURE
+    from collective.cron.log import Log
+    from collective.cron.log import OK
+
+    import transaction
+
+    connection, site = open_site(db)
+    crontab = Crontab.load(site)
+    for number in range(arguments.crons):
+        crontab.add_cron(
+            Cron(
+                uid="mon-%05d" % number,
+                name="collective.cron.bench.noop",
+                periodicity="0 0 1 1 *",
+            )
+        )
+    crontab.save()
+    transaction.commit()
+    store = ILogStore(site)
+    now = clock.now()
+    for number in range(arguments.crons):
+        uid = "mon-%05d" % number
+        for index in range(arguments.logs):
+            last = index == arguments.logs - 1
+            status = FAILURE if (last and number % 10 == 0) else OK
+            when = now - datetime.timedelta(hours=arguments.logs - index)
+            store.append(
+                uid,
+                Log(
+                    date=when,
+                    status=status,
+                    messages=[u"m"],
+                    started=when,
+                    duration=0.3,
+                ),
+            )
+        if number % 500 == 499:
+            transaction.commit()
+    transaction.commit()
+
+    db.cacheMinimize()
+    health_cold, report = timed(lambda: health.site_health(site))
+    health_warm, report = timed(lambda: health.site_health(site))
+    if os.environ.get("PROFILE_HEALTH"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.enable()
+        health.site_health(site)
+        profile.disable()
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(
+            30
+        )
+    assert len(report["failing"]) == (arguments.crons + 9) // 10, len(report["failing"])
+    db.cacheMinimize()
+    metrics_cold, (body, _) = timed(lambda: metrics.exposition(site))
+    metrics_warm, (body, _) = timed(lambda: metrics.exposition(site))
+    connection.close()
+    print(
+        "monitoring crons=%d logs=%d health_cold_ms=%.0f health_warm_ms=%.0f "
+        "metrics_cold_ms=%.0f metrics_warm_ms=%.0f metrics_bytes=%d"
+        % (
+            arguments.crons,
+            arguments.logs,
+            health_cold,
+            health_warm,
+            metrics_cold,
+            metrics_warm,
+            len(body),
+        )
+    )
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def driver(arguments):
+    workdir = tempfile.mkdtemp(prefix="collective.cron-monitoring-")
+    try:
+        queue = "sqlite:///" + os.path.join(workdir, "queue.sqlite")
+        conf = make_instance(workdir, "monitoring", queue)
+        command = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--inside",
+            "--conf",
+            conf,
+            "--crons",
+            str(arguments.crons),
+            "--logs",
+            str(arguments.logs),
+        ]
+        environment = dict(os.environ)
+        environment["PYTHONPATH"] = HERE
+        environment.pop("COLLECTIVE_CRON_WORKER", None)
+        output = subprocess.check_output(command, env=environment)
+        for line in output.decode("utf-8").splitlines():
+            if line.startswith("monitoring "):
+                print(line)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--conf", help=argparse.SUPPRESS)
+    parser.add_argument("--crons", type=int, default=10000)
+    parser.add_argument("--logs", type=int, default=10)
+    arguments = parser.parse_args(argv)
+    if arguments.inside:
+        inside(arguments)
+    else:
+        driver(arguments)
+
+
+if __name__ == "__main__":
+    main()

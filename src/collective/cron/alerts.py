@@ -1,0 +1,292 @@
+# -*- coding: utf-8 -*-
+"""Alerts: tell people when a cron fails, recovers or is not run.
+
+Contract:
+
+* **What**: a subscriber of ``IFinishedCronJobEvent`` (fired once per
+  recorded run, in the run's own transaction) compares the run with the
+  last state it alerted about, kept in the cron's run state
+  (``CronState.alert``: ``"ok"`` / ``"failing"`` / ``"notrun"`` and the
+  failures in a row).  Kinds: ``failure`` (the N-th failure in a row, N =
+  ``failures``; every further one only with ``every_failure``),
+  ``recovery`` (an OK or WARN run after an alerted failure or not-run),
+  ``notrun`` (the run was not run, or NOTRUN logs of missed or skipped
+  occurrences came just before it).  Once per change of state: no storm.
+* **Once, from one instance**: the state is written in the transaction
+  that records the run (a run is recorded exactly once); a conflict
+  aborts it and its alert with it, the retry decides again.
+* **After commit, never blocking it**: the alert leaves as plain data
+  through an after-commit hook, on a daemon thread: e-mail through the
+  site's MailHost settings, and a webhook: a JSON POST whose
+  ``X-Cron-Signature`` header is ``sha256=<HMAC-SHA256 of the body with
+  the secret>``, tried ``webhook_attempts`` times with a doubling pause.
+  An aborted run sends nothing.
+"""
+
+from collective.cron import logger
+from collective.cron.compat import as_text
+from collective.cron.compat import HTTPError
+from collective.cron.compat import Request
+from collective.cron.compat import urlopen
+from collective.cron.interfaces import IAlertSettings
+from collective.cron.log import FAILURE
+from collective.cron.log import NOTRUN
+from collective.cron.state import get_state
+from collective.cron.state import instance_id
+from email.mime.text import MIMEText
+from plone.registry.interfaces import IRegistry
+from ZODB.POSException import ConflictError
+from zope.component import queryUtility
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import transaction
+
+ALERTS_PREFIX = "collective.cron.alerts"
+SIGNATURE_HEADER = "X-Cron-Signature"
+# First pause (seconds) between two webhook attempts; it doubles.
+WEBHOOK_BACKOFF = 1.0
+WEBHOOK_TIMEOUT = 10
+
+
+def settings(site=None):
+    """The alert settings (a registry proxy), or None before the records
+    exist (a site not yet upgraded): then no alert is sent."""
+    registry = queryUtility(IRegistry)
+    if registry is None:
+        return None
+    try:
+        return registry.forInterface(IAlertSettings, prefix=ALERTS_PREFIX)
+    except KeyError:
+        return None
+
+
+def decide(previous, status, notrun_before, config):
+    """(kind or None, new alert state) for a run of ``status``.
+
+    ``previous`` is ``{"state": ..., "failures": n}`` (or None),
+    ``notrun_before`` whether NOTRUN logs came just before this run.
+    Pure: the whole once-per-change rule, tested on its own.
+    """
+    previous = dict(previous or {"state": "ok", "failures": 0})
+    was = previous.get("state") or "ok"
+    failures = int(previous.get("failures") or 0)
+    kind = None
+    if status == FAILURE:
+        failures += 1
+        reached = failures >= config.failures
+        if reached and (config.every_failure or was != "failing"):
+            kind = "failure"
+        # Below the threshold the state does not change: reaching it alerts.
+        return kind, {"state": "failing" if reached else was, "failures": failures}
+    if status == NOTRUN:
+        if config.on_notrun and was != "notrun":
+            kind = "notrun"
+        return kind, {"state": "notrun", "failures": failures}
+    if was in ("failing", "notrun"):
+        kind = "recovery" if config.on_recovery else None
+    elif notrun_before and config.on_notrun:
+        kind = "notrun"
+    return kind, {"state": "ok", "failures": 0}
+
+
+def _notrun_before(cron):
+    """Whether the log just before the newest one (this run's) is a NOTRUN:
+    occurrences missed or skipped since the previous run."""
+    logs = cron.logs
+    return len(logs) >= 2 and logs[-2].status == NOTRUN
+
+
+def payload(site, cron, log, kind, alert):
+    """The alert as plain JSON-ready data (the webhook body, the mail)."""
+    return {
+        "event": kind,
+        "site": "/".join(site.getPhysicalPath()),
+        "site_url": site.absolute_url(),
+        "cron": {
+            "uid": cron.uid,
+            "name": cron.name,
+            "title": cron.description or cron.name,
+        },
+        "status": log.status_name,
+        "failures": alert["failures"],
+        "date": log.date.isoformat() if log.date is not None else None,
+        "messages": [as_text(message) for message in log.messages],
+        "instance": instance_id(),
+    }
+
+
+def on_finished(event):
+    """Subscriber of IFinishedCronJobEvent: decide, remember, send after commit.
+
+    Runs inside the run's transaction: whatever goes wrong here (bad mail
+    settings, say) is logged and never fails the run (conflicts excepted:
+    the whole run is retried, alert decision included).
+    """
+    try:
+        _on_finished(event)
+    except ConflictError:
+        raise
+    except Exception:
+        logger.exception(
+            "collective.cron: no alert for cron %s", getattr(event.cron, "uid", None)
+        )
+
+
+def _on_finished(event):
+    config = settings(event.object)
+    if config is None or not config.enabled or event.log is None:
+        return
+    if not (config.emails or config.webhook_url):
+        return
+    site, cron, log = event.object, event.cron, event.log
+    state = get_state(site, cron.uid, create=True)
+    notrun_before = log.status != NOTRUN and _notrun_before(cron)
+    kind, alert = decide(
+        getattr(state, "alert", None), log.status, notrun_before, config
+    )
+    if kind is not None:
+        delivery = Delivery(payload(site, cron, log, kind, alert))
+        if config.webhook_url:
+            delivery.webhook(
+                config.webhook_url, config.webhook_secret, config.webhook_attempts
+            )
+        if config.emails:
+            delivery.mail(site, list(config.emails))
+        transaction.get().addAfterCommitHook(delivery.after_commit)
+    # Remembered only once the alert is on its way (an error above leaves
+    # the state as it was: the next run decides again).
+    if getattr(state, "alert", None) != alert:
+        state.alert = alert
+
+
+def signature(body, secret):
+    """``sha256=<hex>``: HMAC-SHA256 of the body bytes with the secret."""
+    digest = hmac.new(
+        as_text(secret or u"").encode("utf-8"), body, hashlib.sha256
+    ).hexdigest()
+    return "sha256=" + digest
+
+
+class Delivery(object):
+    """One alert on its way: plain data only, sent on a daemon thread."""
+
+    def __init__(self, data):
+        self.data = data
+        self.body = json.dumps(data, sort_keys=True).encode("utf-8")
+        self.targets = []
+        self.thread = None
+
+    def webhook(self, url, secret, attempts):
+        self.targets.append(("webhook", (url, secret, max(1, int(attempts or 1)))))
+
+    def mail(self, site, recipients):
+        """Prepare the mail now (the MailHost and the registry are ZODB
+        objects, not to be touched from another thread).  Broken mail
+        settings are logged; the other channels still go."""
+        try:
+            self._prepare_mail(site, recipients)
+        except ConflictError:
+            raise
+        except Exception:
+            logger.exception("collective.cron: alert e-mail not prepared")
+
+    def _prepare_mail(self, site, recipients):
+        mailhost = getattr(site, "MailHost", None)
+        registry = queryUtility(IRegistry)
+        sender = registry.get("plone.email_from_address") if registry else None
+        if mailhost is None or not sender:
+            logger.warning(
+                "collective.cron: alert e-mail not sent: the site has no "
+                "mail settings (MailHost, sender address)"
+            )
+            return
+        subject = u"[cron] %s: %s (%s)" % (
+            self.data["event"],
+            self.data["cron"]["title"],
+            self.data["status"],
+        )
+        text = u"\n".join(
+            [
+                subject,
+                u"",
+                u"Site: %s" % self.data["site_url"],
+                u"Cron: %s (%s)"
+                % (self.data["cron"]["name"], self.data["cron"]["uid"]),
+                u"Date: %s" % self.data["date"],
+                u"Failures in a row: %s" % self.data["failures"],
+                u"",
+            ]
+            + list(self.data["messages"])
+        )
+        message = MIMEText(text.encode("utf-8"), "plain", "utf-8")
+        message["Subject"] = subject
+        message["From"] = sender
+        message["To"] = ", ".join(recipients)
+        self.targets.append(
+            ("mail", (mailhost._makeMailer(), sender, recipients, message.as_string()))
+        )
+
+    def after_commit(self, committed):
+        if not committed or not self.targets:
+            return
+        self.thread = threading.Thread(target=self.send, name="collective.cron alert")
+        self.thread.daemon = True
+        self.thread.start()
+
+    def send(self):
+        for kind, arguments in self.targets:
+            try:
+                getattr(self, "_send_" + kind)(*arguments)
+            except Exception:  # an alert that cannot leave is logged, never raised
+                logger.exception("collective.cron: alert by %s failed", kind)
+
+    def _send_mail(self, mailer, sender, recipients, message):
+        mailer.send(sender, recipients, message)
+
+    def _send_webhook(self, url, secret, attempts):
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(self.body, secret),
+            "User-Agent": "collective.cron",
+        }
+        if not url.lower().startswith(("http://", "https://")):
+            logger.error("collective.cron: webhook not sent: %s is no http(s) URL", url)
+            return False
+        pause = WEBHOOK_BACKOFF
+        for attempt in range(1, attempts + 1):
+            try:
+                response = urlopen(
+                    Request(url, data=self.body, headers=headers),
+                    timeout=WEBHOOK_TIMEOUT,
+                )
+                response.close()
+                return True
+            except HTTPError as error:
+                problem = "HTTP %s" % (error.code,)
+            except Exception as error:  # the receiver is down: try again
+                problem = "%s: %s" % (type(error).__name__, error)
+            logger.warning(
+                "collective.cron: webhook attempt %d/%d failed (%s)",
+                attempt,
+                attempts,
+                problem,
+            )
+            if attempt < attempts:
+                time.sleep(pause)
+                pause *= 2
+        return False
+
+
+def ensure_records():
+    """The settings proxy, registering the records first where a site
+    installed before alerts existed lacks them (called on a POST only)."""
+    registry = queryUtility(IRegistry)
+    proxy = settings()
+    if proxy is None and registry is not None:
+        registry.registerInterface(IAlertSettings, prefix=ALERTS_PREFIX)
+        proxy = settings()
+    return proxy
