@@ -301,10 +301,11 @@ else:
                 response = self.api.post(u"@crons/@import", data=body)
             self.check(response, before)
 
-        # Bodies go as bytes: ``requests`` sends a text body that is not
-        # Latin-1 with a Content-Length in characters, so its tail would
-        # be read as the start of the next request (a garbage method that
-        # Zope answers with a 500 before any service runs).
+        # Bodies go as bytes: ``requests`` 2.31 counts a text body's
+        # Content-Length in characters while urllib3 sends it as UTF-8, so
+        # the tail of a non-ASCII one would be read as the start of the
+        # next request (a garbage method, which Zope answers with a 500
+        # before any service runs).
         @FUZZ
         @given(
             st.one_of(
