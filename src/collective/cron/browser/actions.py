@@ -12,6 +12,9 @@ from collective.cron import _
 from collective.cron import health
 from collective.cron.browser import helpers
 from collective.cron.browser.base import DashboardPage
+from collective.cron.builder import check_run_as
+from collective.cron.builder import current_user
+from collective.cron.builder import RunAsRefused
 from collective.cron.interfaces import ILogStore
 from collective.cron.utils import as_bool
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
@@ -60,6 +63,34 @@ class ActionPage(DashboardPage):
         return self.perform()
 
 
+def may_make_it_run(site, cron):
+    """Whether the current user may run ``cron`` now or turn it on.
+
+    Either makes the cron's code run with the rights of its run-as user, so
+    the least-privilege rule (``builder.check_run_as``) applies as to an
+    edit that keeps that user: without "collective.cron: Run crons as
+    another user", a cron that runs as the system user or as a user with
+    rights the current user lacks is refused.  Turning a cron off and
+    deleting it stop code from running: they are not checked.
+    """
+    try:
+        check_run_as(site, current_user(), cron.user, current=cron)
+    except RunAsRefused:
+        return False
+    return True
+
+
+def more_rights_message(cron):
+    """Why ``cron`` may not be run or turned on by the current user."""
+    return _(
+        u"message_cron_more_rights",
+        default=u"${name} runs as a user with more rights than you have (or "
+        u"as the system user, who has every permission): only a Manager may "
+        u"run it or turn it on.",
+        mapping={u"name": cron.name},
+    )
+
+
 def switch_message(cron):
     """What turning ``cron`` on or off says."""
     mapping = {u"name": cron.name}
@@ -85,7 +116,13 @@ class SwitchPage(ActionPage):
         return [(u"activated", u"1" if self.turn_on else u"0")]
 
     def perform(self):
-        self.target().activated = self.turn_on
+        target = self.target()
+        if self.turn_on and target is not self.crontab:
+            if not may_make_it_run(self.context, target):
+                return self.redirect(
+                    self.cancel_url, more_rights_message(target), u"error"
+                )
+        target.activated = self.turn_on
         self.crontab.save()
         return self.redirect(self.cancel_url, self.done_message())
 
@@ -204,6 +241,10 @@ class RunNow(ActionPage):
         )
 
     def perform(self):
+        if not may_make_it_run(self.context, self.cron):
+            return self.redirect(
+                self.cron_url(), more_rights_message(self.cron), u"error"
+            )
         job, message, kind = run_cron_now(self.context, self.cron)
         return self.redirect(self.cron_url(), message, kind)
 

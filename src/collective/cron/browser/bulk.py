@@ -11,6 +11,8 @@ from collective.cron import _
 from collective.cron import listing
 from collective.cron.browser import helpers
 from collective.cron.browser.actions import ActionPage
+from collective.cron.browser.actions import may_make_it_run
+from collective.cron.browser.actions import more_rights_message
 from collective.cron.browser.actions import run_cron_now
 from collective.cron.browser.actions import switch_message
 from collective.cron.compat import native_string
@@ -164,6 +166,36 @@ class BulkActions(ActionPage):
             return self.delete(crons)
         return self.redirect(self.list_url)
 
+    def may_run(self, crons):
+        """The crons of ``crons`` that the user may run or turn on.
+
+        Least privilege (``actions.may_make_it_run``): a cron that would run
+        with more rights than the user has is left as it is, and named in a
+        warning; the others are acted on.
+        """
+        allowed = []
+        refused = []
+        for cron in crons:
+            (allowed if may_make_it_run(self.context, cron) else refused).append(cron)
+        if len(refused) == 1:
+            self.notify(more_rights_message(refused[0]), u"warning")
+        elif refused:
+            names = u", ".join(cron.name for cron in refused[:CONFIRM_SHOWN])
+            if len(refused) > CONFIRM_SHOWN:
+                names += u", …"
+            self.notify(
+                _(
+                    u"message_crons_more_rights",
+                    default=u"Left as they were (${count}): ${names}. They run "
+                    u"as users with more rights than you have (or as the system "
+                    u"user, who has every permission): only a Manager may run "
+                    u"them or turn them on.",
+                    mapping={u"count": len(refused), u"names": names},
+                ),
+                u"warning",
+            )
+        return allowed
+
     def switch(self, uid):
         cron = self.crontab.crons.get(uid)
         if cron is None:
@@ -172,11 +204,17 @@ class BulkActions(ActionPage):
                 _(u"message_cron_gone", default=u"This cron does not exist any more."),
                 u"warning",
             )
+        if not cron.activated and not may_make_it_run(self.context, cron):
+            return self.redirect(self.list_url, more_rights_message(cron), u"error")
         cron.activated = not cron.activated
         self.crontab.save()
         return self.redirect(self.list_url, switch_message(cron))
 
     def set_active(self, crons, active):
+        if active:
+            crons = [cron for cron in crons if cron.activated] + self.may_run(
+                [cron for cron in crons if not cron.activated]
+            )
         for cron in crons:
             cron.activated = active
         self.crontab.save()
@@ -197,7 +235,7 @@ class BulkActions(ActionPage):
 
     def run(self, crons):
         queued = 0
-        for cron in crons:
+        for cron in self.may_run(crons):
             job, message, kind = run_cron_now(self.context, cron)
             if job is None:
                 self.notify(message, kind)

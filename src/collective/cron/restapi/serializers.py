@@ -15,8 +15,6 @@ from collective.cron import listing
 from collective.cron import periodicity
 from collective.cron.compat import native_string
 from collective.cron.compat import quote
-from collective.cron.compat import text_type
-from collective.cron.crontab import STATUS_NAMES
 from collective.cron.interfaces import ICron
 from collective.cron.interfaces import ICrontab
 from collective.cron.interfaces import ILog
@@ -48,10 +46,6 @@ def cron_url(cron, site=None):
 def quote_segment(text):
     """``text`` quoted for one URL path segment (UTF-8 on both Pythons)."""
     return quote(native_string(text), safe="")
-
-
-def status_name(log):
-    return STATUS_NAMES.get(log.status, text_type(log.status)) if log else None
 
 
 def request_language(request):
@@ -86,7 +80,7 @@ class SerializeLogToJson(object):
         log = self.log
         return {
             "date": clock.to_iso(log.date),
-            "status": status_name(log),
+            "status": log.status_name,
             "messages": list(log.messages),
             "started": clock.to_iso(log.started),
             "duration": log.duration,
@@ -106,7 +100,8 @@ class CronSerializerBase(object):
 
     def summary(self):
         cron = self.cron
-        last = cron.last_log
+        # What the cron did last: Cron.last_* is the one derivation (2.x
+        # logs included), shared with the dashboard.
         return {
             "@id": cron_url(cron),
             "uid": cron.uid,
@@ -120,8 +115,8 @@ class CronSerializerBase(object):
             ),
             "timezone": cron.timezone,
             "next": clock.to_iso(cron.next),
-            "last_status": status_name(last),
-            "last_run": clock.to_iso(last.date) if last is not None else None,
+            "last_status": cron.last_status,
+            "last_run": clock.to_iso(cron.last_run),
         }
 
 

@@ -3,8 +3,11 @@
 
 from collective.cron import health
 from collective.cron.builder import build_cron
+from collective.cron.builder import check_run_as
 from collective.cron.builder import current_user
 from collective.cron.builder import may_run_as_anyone
+from collective.cron.builder import RUN_AS_PERMISSION
+from collective.cron.builder import RunAsRefused
 from collective.cron.compat import as_text
 from collective.cron.compat import parse_qs
 from collective.cron.exportimport import import_crontab
@@ -50,6 +53,25 @@ class CronsPost(CronsService):
     def run(self, uid):
         """Queue a run now (the schedule stays); 202 with the job id."""
         cron = self.cron(self.crontab(), uid)
+        try:
+            # Least privilege: running it is acting with its run-as rights.
+            check_run_as(self.context, current_user(), cron.user, current=cron)
+        except RunAsRefused:
+            raise ServiceError(
+                403,
+                "Forbidden",
+                "This cron runs as %s, who has rights you do not have: only a "
+                "user with the permission '%s' may run it"
+                % (
+                    (
+                        "'%s'" % cron.user
+                        if cron.user
+                        else "the system user (every permission)"
+                    ),
+                    RUN_AS_PERMISSION,
+                ),
+                field="user",
+            )
         self.disable_csrf()
         try:
             job_id = health.run_now(self.context, cron)

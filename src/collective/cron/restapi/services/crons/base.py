@@ -17,6 +17,7 @@ from collective.cron.builder import FIELDS
 from collective.cron.compat import as_text
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import InvalidCron
+from collective.cron.restapi.body import body_error
 from collective.cron.restapi.serializers import crons_url
 from plone.restapi.deserializer import json_body
 from plone.restapi.exceptions import DeserializationError
@@ -96,6 +97,10 @@ class CronsService(Service):
         handler, arguments = self.match()
         try:
             self.check_content_type()
+            refused = body_error(self.request)
+            if refused is not None:
+                # too large or too deep for the publisher (restapi/body.py)
+                raise refused
             if handler is None:
                 raise ServiceError(
                     404,
@@ -173,7 +178,9 @@ class CronsService(Service):
         """The JSON body, a dict (``DeserializationError`` otherwise).
 
         Too large (``MAX_IMPORT_BYTES``) or too deeply nested
-        (``MAX_JSON_DEPTH``) bodies are refused before parsing.
+        (``MAX_JSON_DEPTH``) bodies are refused before parsing, by
+        ``restapi.body`` before the publisher authenticates (plone.restapi's
+        JWT plugin parses JSON bodies then) and here again.
         """
         body = self.raw_body()
         check_depth(body)
