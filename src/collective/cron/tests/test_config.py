@@ -119,8 +119,8 @@ class TestSettings(unittest.TestCase):
 
 
 class CapturedErrors(logging.Handler):
-    def __init__(self):
-        logging.Handler.__init__(self, logging.ERROR)
+    def __init__(self, level=logging.ERROR):
+        logging.Handler.__init__(self, level)
         self.messages = []
 
     def emit(self, record):
@@ -176,7 +176,7 @@ class TestQueueDown(unittest.TestCase):
     def test_said_once(self):
         from collective.cron.engines import huey as engine
 
-        errors = CapturedErrors()
+        errors = CapturedErrors(logging.WARNING)
         logger = logging.getLogger("collective.cron")
         logger.addHandler(errors)
         self.addCleanup(logger.removeHandler, errors)
