@@ -14,6 +14,7 @@ from collective.cron import jobrunner
 from collective.cron import logger
 from collective.cron import reconciler
 from collective.cron import state
+from collective.cron.engines import signals
 from collective.cron.engines.huey import recovery
 from collective.cron.engines.huey.queue import ALIVE_SECONDS
 from collective.cron.engines.huey.queue import HueyQueueManager
@@ -33,7 +34,6 @@ from huey.consumer import Scheduler
 from zope.interface import implementer
 
 import json
-import signal
 import threading
 import time
 import transaction
@@ -347,23 +347,19 @@ def current_worker():
 
 
 def install_stop_handlers():
-    """SIGTERM and SIGINT finish the jobs in flight, then stop the process.
+    """SIGTERM and SIGINT finish the jobs in flight, then stop the process
+    (``collective.cron.engines.signals``: the handler itself only sets a
+    flag; a thread logs and stops the worker)."""
+    signals.install_stop_handlers(_stop_current, "huey worker")
 
-    Neither waitress nor Zope handles SIGTERM (the process would die with
-    its jobs), and Zope closes the database before atexit runs: so the
-    worker is stopped here, in the signal handler, while the database is
-    still open.
-    """
 
-    def handler(signum, frame):
-        logger.info("collective.cron: signal %s, stopping the worker", signum)
-        stop_worker(graceful=True)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        raise KeyboardInterrupt()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+def _stop_current():
+    """Stop this process's worker and leave it current (stopped): the main
+    thread, interrupted next, forgets it (``stop_worker``); until then
+    ``collective-cron-worker`` keeps waiting instead of exiting mid-stop."""
+    worker = current_worker()
+    if worker is not None:
+        worker.stop(graceful=True)
 
 
 @implementer(IJobEngine)

@@ -20,6 +20,7 @@ over at once.  A job starts 0-2 s after its time (measured p50 1.0 s, p95
 
 from collective.cron import logger
 from collective.cron import state
+from collective.cron.engines import signals
 from collective.cron.engines.zcasync.marker import marked_sites
 from collective.cron.engines.zcasync.modules import plone_app_async
 from collective.cron.engines.zcasync.modules import zc_async
@@ -38,7 +39,6 @@ from zope.component import getGlobalSiteManager
 from zope.component import queryUtility
 from zope.interface import implementer
 
-import signal
 import threading
 import time
 import transaction
@@ -339,19 +339,11 @@ def install_stop_handlers():
     """SIGTERM and SIGINT stop the dispatcher well, then the process.
 
     Neither waitress nor Zope handle SIGTERM, and zc.async's own handler
-    exits without waiting for the dispatcher to deactivate.  Called from the
-    main thread only.
+    exits without waiting for the dispatcher to deactivate.  The handler
+    only sets a flag (``collective.cron.engines.signals``); a thread stops
+    the dispatcher.  Called from the main thread only.
     """
-
-    def handler(signum, frame):
-        logger.info("Signal %d: stopping the zc.async worker", signum)
-        stop_dispatcher()
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        raise KeyboardInterrupt()
-
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, handler)
+    signals.install_stop_handlers(stop_dispatcher, "zc.async worker")
 
 
 def graceful_shutdown_on_start(event):
