@@ -9,8 +9,8 @@ open.
 """
 
 from collective.cron import config
-from collective.cron import jobrunner
 from collective.cron import logger
+from collective.cron.engines.base import run_job
 from collective.cron.engines.huey.signing import CheckedSerializer
 from collective.cron.engines.huey.signing import SigningRedisHuey
 from collective.cron.engines.huey.signing import SigningSqliteHuey
@@ -168,9 +168,7 @@ def run_task(site_path, cron_uid, scheduled_iso, trigger, job_id):
     huey = _current_task_huey()
     try:
         return (
-            jobrunner.execute_job(
-                get_database(), site_path, cron_uid, scheduled_iso, trigger, job_id
-            )
+            run_job(get_database(), site_path, cron_uid, scheduled_iso, trigger, job_id)
             and None
         )
     finally:

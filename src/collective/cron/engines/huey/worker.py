@@ -15,6 +15,7 @@ from collective.cron import logger
 from collective.cron import reconciler
 from collective.cron import state
 from collective.cron.engines import signals
+from collective.cron.engines.base import JobEngine
 from collective.cron.engines.huey import recovery
 from collective.cron.engines.huey.queue import ALIVE_SECONDS
 from collective.cron.engines.huey.queue import HueyQueueManager
@@ -26,12 +27,10 @@ from collective.cron.engines.huey.storage import get_huey
 from collective.cron.engines.huey.storage import INSTANCES_KEY
 from collective.cron.engines.huey.storage import KEY_PREFIX
 from collective.cron.engines.huey.storage import set_database
-from collective.cron.interfaces import IJobEngine
 from collective.cron.transactions import retry_on_conflict
 from collective.cron.transactions import TooManyConflicts
 from huey.consumer import Consumer
 from huey.consumer import Scheduler
-from zope.interface import implementer
 
 import json
 import threading
@@ -362,23 +361,14 @@ def _stop_current():
         worker.stop(graceful=True)
 
 
-@implementer(IJobEngine)
-class HueyEngine(object):
+class HueyEngine(JobEngine):
     """The huey engine, registered as the ``IJobEngine`` utility "huey"."""
 
     name = "huey"
-
-    def queue_manager(self, site):
-        return HueyQueueManager(site)
-
-    def start_worker(self, db, settings=None, install_signal_handlers=False):
-        return start_worker(db, settings, install_signal_handlers)
-
-    def stop_worker(self, graceful=True):
-        return stop_worker(graceful)
-
-    def current_worker(self):
-        return current_worker()
+    make_queue_manager = staticmethod(HueyQueueManager)
+    start = staticmethod(start_worker)
+    stop = staticmethod(stop_worker)
+    current = staticmethod(current_worker)
 
 
 engine = HueyEngine()

@@ -21,6 +21,7 @@ over at once.  A job starts 0-2 s after its time (measured p50 1.0 s, p95
 from collective.cron import logger
 from collective.cron import state
 from collective.cron.engines import signals
+from collective.cron.engines.base import JobEngine
 from collective.cron.engines.zcasync.marker import marked_sites
 from collective.cron.engines.zcasync.modules import plone_app_async
 from collective.cron.engines.zcasync.modules import zc_async
@@ -34,10 +35,8 @@ from collective.cron.engines.zcasync.storage import prepare_queue
 from collective.cron.engines.zcasync.storage import QUEUE_NAME
 from collective.cron.engines.zcasync.storage import queue_section
 from collective.cron.engines.zcasync.zpublisher import install_transactions_manager
-from collective.cron.interfaces import IJobEngine
 from zope.component import getGlobalSiteManager
 from zope.component import queryUtility
-from zope.interface import implementer
 
 import threading
 import time
@@ -214,28 +213,6 @@ def _wait_for_activation(dispatcher, timeout):
     )
 
 
-@implementer(IJobEngine)
-class ZCAsyncEngine(object):
-    """The zc.async engine, registered as the ``IJobEngine`` utility "zcasync"."""
-
-    name = "zcasync"
-
-    def queue_manager(self, site):
-        return ZCAsyncQueueManager(site)
-
-    def start_worker(self, db, settings=None, install_signal_handlers=False):
-        return start_worker(db, settings, install_signal_handlers)
-
-    def stop_worker(self, graceful=True):
-        return stop_worker(graceful)
-
-    def current_worker(self):
-        return current_worker()
-
-
-engine = ZCAsyncEngine()
-
-
 # ---------------------------------------------------------------------------
 # The queue is ready
 # ---------------------------------------------------------------------------
@@ -351,3 +328,16 @@ def graceful_shutdown_on_start(event):
     ZCML started a dispatcher, SIGTERM/SIGINT stop it well too."""
     if current_dispatcher() is not None:
         install_stop_handlers()
+
+
+class ZCAsyncEngine(JobEngine):
+    """The zc.async engine, registered as the ``IJobEngine`` utility "zcasync"."""
+
+    name = "zcasync"
+    make_queue_manager = staticmethod(ZCAsyncQueueManager)
+    start = staticmethod(start_worker)
+    stop = staticmethod(stop_worker)
+    current = staticmethod(current_worker)
+
+
+engine = ZCAsyncEngine()
