@@ -89,7 +89,7 @@ class FailedCommitTests(object):
     def tearDown(self):
         from collective.cron.engines import huey as engine
 
-        engine.stop_worker(graceful=False)
+        engine.stop_worker(graceful=True)
 
     def run_now(self, cron):
         IQueueManager(self.portal).register_job(

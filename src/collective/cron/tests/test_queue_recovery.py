@@ -62,7 +62,7 @@ class RedisRestartTests(object):
 
         if self.redis.process is None:
             self.redis.start()
-        engine.stop_worker(graceful=False)
+        engine.stop_worker(graceful=True)
 
     def add_cron(self, uid, periodicity=u"0 * * * *"):
         cron = Cron(

@@ -133,8 +133,13 @@ class SigningTests(object):
 
     def tearDown(self):
         from collective.cron.engines import huey as engine
+        from collective.cron.engines.huey.storage import KEY_PREFIX
+        from collective.cron.engines.huey.storage import SITES_KEY
 
-        engine.stop_worker(graceful=False)
+        engine.stop_worker(graceful=True)
+        # The forged values are no state for the next tests of the layer.
+        for key in (SITES_KEY, KEY_PREFIX + "heartbeat"):
+            self.huey.delete(key)
 
 
 if huey_available():
