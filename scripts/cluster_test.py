@@ -70,6 +70,7 @@ instancehome $INSTANCE
   engine huey
   queue %(queue)s
   threads 1
+  secret collective.cron cluster test: one secret for every instance
 </product-config>
 """
 

@@ -374,7 +374,9 @@ class Stack(object):
             "Authorization", "Basic " + base64.b64encode(b"admin:admin").decode("ascii")
         )
         request.add_header("Accept", "application/json")
-        if data is not None:
+        if data is not None or method not in ("GET", "HEAD"):
+            # Every REST write needs it, DELETE too (a cross-site form
+            # cannot send it).
             request.add_header("Content-Type", "application/json")
         try:
             with urlopen(request, timeout=timeout) as response:

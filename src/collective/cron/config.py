@@ -6,19 +6,25 @@
         queue redis://127.0.0.1:6379/0
         worker on
         threads 2
+        secret a-long-random-text-shared-by-every-instance
     </product-config>
 
 Each key can be overridden by ``COLLECTIVE_CRON_<KEY>`` in the environment:
 that is how a server's start command says "this process runs jobs" while a
 ``zconsole run`` script reading the same zope.conf does not.
+
+``secret`` (``COLLECTIVE_CRON_SECRET``) signs the huey queue's payloads
+(:func:`queue_secret`): a payload without the right signature is never
+unpickled.
 """
 
 from collective.cron import logger
 from collective.cron.compat import module_available
 
 import os
+import time
 
-KEYS = ("engine", "queue", "worker", "threads")
+KEYS = ("engine", "queue", "worker", "threads", "secret")
 ENGINES = ("huey", "zcasync")
 TRUE = ("1", "on", "true", "yes")
 FALSE = ("0", "off", "false", "no", "")
@@ -196,6 +202,71 @@ def public_queue(url):
     else:
         credentials = "***"
     return "%s://%s@%s" % (scheme, credentials, host)
+
+
+# Where a generated secret is kept when none is configured.
+SECRET_FILE_SUFFIX = ".secret"
+SECRET_FILE = "collective.cron.secret"
+MIN_SECRET_LENGTH = 16
+
+
+def secret_file(queue_url):
+    """The file a generated queue secret is kept in: beside an SQLite queue
+    (every process sharing the queue file shares it), else in the instance's
+    ``var`` folder (one instance only: a Redis queue shared by several
+    instances needs the ``secret`` setting)."""
+    scheme, details = parse_queue_url(queue_url)
+    if scheme == "sqlite":
+        return details["filename"] + SECRET_FILE_SUFFIX
+    return os.path.join(instance_home(), "var", SECRET_FILE)
+
+
+def queue_secret(queue_url):
+    """The secret that signs the payloads of ``queue_url``: (secret, where).
+
+    The ``secret`` setting (zope.conf or ``COLLECTIVE_CRON_SECRET``) when
+    there is one (at least ``MIN_SECRET_LENGTH`` characters), else the
+    content of :func:`secret_file`, generated (random, mode 0600) when the
+    file does not exist yet.  ``where`` says which, for the logs.
+    """
+    configured = (raw_settings().get("secret") or "").strip()
+    if configured:
+        if len(configured) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                "collective.cron: secret must be at least %d characters long"
+                % MIN_SECRET_LENGTH
+            )
+        return configured, "setting"
+    path = secret_file(queue_url)
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        os.makedirs(folder)
+    if not os.path.exists(path):
+        import binascii
+
+        generated = binascii.hexlify(os.urandom(32)).decode("ascii")
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            descriptor = None  # another process wrote it first: read theirs
+        if descriptor is not None:
+            with os.fdopen(descriptor, "w") as stream:
+                stream.write(generated)
+            logger.info("collective.cron: generated the queue secret in %s", path)
+    secret = ""
+    for attempt in range(40):
+        # A process that created the file a moment ago may still write it.
+        with open(path) as stream:
+            secret = stream.read().strip()
+        if secret:
+            break
+        time.sleep(0.05)
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            "collective.cron: the secret in %s is shorter than %d characters"
+            % (path, MIN_SECRET_LENGTH)
+        )
+    return secret, path
 
 
 def settings_or_none():

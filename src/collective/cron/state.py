@@ -124,17 +124,31 @@ def forget_state(site, uid):
         del tree[uid]
 
 
+# Runs of this process whose transaction failed after their claim committed
+# (the database went away): their running marker is no run in progress.
+_abandoned = set()
+
+
+def abandon_run(key):
+    """The run with marker ``key`` (trigger, scheduled ISO, job id) ended in
+    a failed transaction: its marker, if committed, is not a live run."""
+    _abandoned.add(tuple(key))
+
+
 def running_is_stale(site, state):
     """Whether the running marker of ``state`` names a worker that is gone.
 
     This process's own marker is live unless it predates the process (a
-    pid reused after a restart).  Another worker's is stale once the job
+    pid reused after a restart) or its run's transaction failed
+    (:func:`abandon_run`).  Another worker's is stale once the job
     system says that worker stopped showing signs of life, or, for a worker
     it does not know, after ``UNKNOWN_WORKER_TIMEOUT``.
     """
     instance = state.running[0]
     if instance == instance_id():
-        return state.running[1] < PROCESS_STARTED
+        return (
+            state.running[1] < PROCESS_STARTED or tuple(state.running[2]) in _abandoned
+        )
     queue = IQueueManager(site, None)
     if queue is None:
         return False

@@ -207,6 +207,15 @@ class RedisServer(object):
         self.stop()
         raise RuntimeError("redis-server did not start on port %d" % self.port)
 
+    def halt(self):
+        """Stop the server and keep its port: ``start()`` then starts an
+        empty one there (no persistence), as after a crash or a failover."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process.stdout.close()
+            self.process = None
+
     def stop(self):
         if self.process is not None:
             self.process.terminate()
@@ -218,6 +227,9 @@ class RedisServer(object):
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+REDIS_TEST_SECRET = "collective.cron test secret of the Redis layer"
+
+
 class HueyRedisLayer(EnvironmentMixin, Layer):
     """The job system on a real redis-server started for the layer."""
 
@@ -227,7 +239,10 @@ class HueyRedisLayer(EnvironmentMixin, Layer):
         self.redis = RedisServer().start()
         self["redis"] = self.redis
         self.set_environment(
-            COLLECTIVE_CRON_ENGINE="huey", COLLECTIVE_CRON_QUEUE=self.redis.url
+            COLLECTIVE_CRON_ENGINE="huey",
+            COLLECTIVE_CRON_QUEUE=self.redis.url,
+            # Every instance of a Redis queue shares one configured secret.
+            COLLECTIVE_CRON_SECRET=REDIS_TEST_SECRET,
         )
         super(HueyRedisLayer, self).setUp()
 

@@ -254,9 +254,15 @@ class EngineTests(object):
             [latest - datetime.timedelta(minutes=10 * n) for n in (5, 4, 3, 2, 1)],
         )
         self.assertTrue(all(u"missed" in log.messages[0] for log in notrun))
-        # and the schedule goes on
+        # and the schedule goes on (the next job is queued just after the
+        # run's commit: wait for it)
+        expected = [latest + datetime.timedelta(minutes=10)]
+        wait_for(
+            lambda: [job["scheduled"] for job in self.queue.jobs(cron.uid)] == expected,
+            timeout=10,
+        )
         upcoming = [job["scheduled"] for job in self.queue.jobs(cron.uid)]
-        self.assertEqual(upcoming, [latest + datetime.timedelta(minutes=10)])
+        self.assertEqual(upcoming, expected)
 
     def test_missed_occurrences_skipped_by_policy(self):
         # hourly, at a minute 40 minutes ago: the latest occurrence is more

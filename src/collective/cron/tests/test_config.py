@@ -116,8 +116,8 @@ class TestSettings(unittest.TestCase):
 
 
 class CapturedErrors(logging.Handler):
-    def __init__(self):
-        logging.Handler.__init__(self, logging.ERROR)
+    def __init__(self, level=logging.ERROR):
+        logging.Handler.__init__(self, level)
         self.messages = []
 
     def emit(self, record):
@@ -173,7 +173,7 @@ class TestQueueDown(unittest.TestCase):
     def test_said_once(self):
         from collective.cron.engines import huey as engine
 
-        errors = CapturedErrors()
+        errors = CapturedErrors(logging.WARNING)
         logger = logging.getLogger("collective.cron")
         logger.addHandler(errors)
         self.addCleanup(logger.removeHandler, errors)
@@ -183,3 +183,45 @@ class TestQueueDown(unittest.TestCase):
         self.assertFalse(worker.beat())
         said = [message for message in errors.messages if "does not answer" in message]
         self.assertEqual(len(said), 1)
+
+
+class TestQueueSecret(unittest.TestCase):
+    """The secret that signs the queue's payloads (``config.queue_secret``)."""
+
+    def setUp(self):
+        import shutil
+        import tempfile
+
+        self.folder = tempfile.mkdtemp(prefix="collective.cron-secret-")
+        self.addCleanup(shutil.rmtree, self.folder, True)
+        self.url = "sqlite:///" + os.path.join(self.folder, "q", "queue.sqlite")
+        Environment().set(self, secret="")
+
+    def test_generated_beside_the_sqlite_queue(self):
+        import stat
+
+        secret, where = config.queue_secret(self.url)
+        self.assertEqual(where, os.path.join(self.folder, "q", "queue.sqlite.secret"))
+        self.assertGreaterEqual(len(secret), 32)
+        self.assertEqual(stat.S_IMODE(os.stat(where).st_mode), 0o600)
+        # kept: every process of this queue reads the same one
+        self.assertEqual(config.queue_secret(self.url), (secret, where))
+
+    def test_setting_wins(self):
+        Environment().set(self, secret="  a secret of the whole cluster ")
+        self.assertEqual(
+            config.queue_secret(self.url), ("a secret of the whole cluster", "setting")
+        )
+        self.assertFalse(os.path.exists(os.path.join(self.folder, "q")))
+
+    def test_too_short(self):
+        Environment().set(self, secret="short")
+        with self.assertRaises(config.ConfigurationError) as raised:
+            config.queue_secret(self.url)
+        self.assertIn("secret must be at least 16 characters", str(raised.exception))
+
+    def test_redis_without_setting_uses_the_instance_var_folder(self):
+        self.assertEqual(
+            config.secret_file("redis://127.0.0.1:6379/0"),
+            os.path.join(config.instance_home(), "var", config.SECRET_FILE),
+        )

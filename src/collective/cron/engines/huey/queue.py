@@ -93,6 +93,8 @@ class AfterCommitOperations(threading.local):
                     for operation in group:
                         self._execute(operation)
             except Exception as error:
+                # The worker rebuilds what the queue missed once it answers.
+                operations_lost.set()
                 logger.error(
                     "collective.cron: the queue did not take %d operation(s) (%s); "
                     "the reconciler will queue what is missing once it answers",
@@ -115,18 +117,33 @@ class AfterCommitOperations(threading.local):
 
 
 _after_commit = AfterCommitOperations()
+# Set when queue operations failed after a commit (the queue did not
+# answer): the worker then rebuilds the site marks and reconciles.
+operations_lost = threading.Event()
 
 
 class Enqueue(object):
-    def __init__(self, huey, job):
+    """Queue one job after the commit.
+
+    A scheduled occurrence is queued once: its ``job:<id>`` key is taken
+    first.  With ``replace`` (the reconciler, which found no job listed for
+    the cron) a leftover key does not stop it: the job it stood for is gone
+    (refused, or taken by a worker that died before running it); a
+    duplicate would be skipped by the claim in the ZODB anyway.
+    """
+
+    def __init__(self, huey, job, replace=False):
         self.huey = huey
         self.job = job
+        self.replace = replace
 
     def execute(self):
         job = self.job
         if job["trigger"] != "manual":
             marker = KEY_PREFIX + "job:" + job["id"]
-            if not self.huey.put_if_empty(marker, job["uid"]):
+            if self.replace:
+                self.huey.put(marker, job["uid"])
+            elif not self.huey.put_if_empty(marker, job["uid"]):
                 return
         if self.huey.is_revoked(Task(id=job["id"])):
             # A job removed earlier under the same id left a revocation.
@@ -175,6 +192,8 @@ class HueyQueueManager(object):
     """The job system of a site, on huey."""
 
     engine = "huey"
+    # See ``Enqueue``; True for the reconciler's manager.
+    replace_leftovers = False
 
     def __init__(self, context):
         self.context = context
@@ -196,7 +215,7 @@ class HueyQueueManager(object):
             "trigger": trigger,
             "status": "pending",
         }
-        _after_commit.add(Enqueue(self.huey, job))
+        _after_commit.add(Enqueue(self.huey, job, replace=self.replace_leftovers))
         return job["id"]
 
     def remove_job(self, job_id):
@@ -267,8 +286,15 @@ class HueyQueueManager(object):
         return datetime.datetime.fromtimestamp(float(beat), pytz.utc)
 
     def mark_site(self, active=True):
-        sites = marked_sites(self.huey)
-        if active and self.site_path not in sites:
+        try:
+            sites = marked_sites(self.huey)
+        except Exception:
+            # The queue does not answer: the mark waits for the commit (and
+            # the worker marks again every site with crons once it is back).
+            sites = None
+        if sites is None:
+            _after_commit.add(SiteMark(self.huey, self.site_path, active))
+        elif active and self.site_path not in sites:
             _after_commit.add(SiteMark(self.huey, self.site_path, True))
         elif not active and self.site_path in sites:
             _after_commit.add(SiteMark(self.huey, self.site_path, False))
@@ -292,6 +318,13 @@ class HueyQueueManager(object):
         except Exception as error:
             state["error"] = u"%s" % (error,)
         return state
+
+
+class ReconcilingQueueManager(HueyQueueManager):
+    """The reconciler's queue manager: it queues a job only for a cron it
+    found without one, so a leftover ``job:<id>`` key is stale."""
+
+    replace_leftovers = True
 
 
 def _worker_running():

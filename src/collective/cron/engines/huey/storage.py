@@ -9,10 +9,11 @@ open.
 """
 
 from collective.cron import config
-from collective.cron import jobrunner
 from collective.cron import logger
-from huey import RedisHuey
-from huey import SqliteHuey
+from collective.cron.engines.base import run_job
+from collective.cron.engines.huey.signing import CheckedSerializer
+from collective.cron.engines.huey.signing import SigningRedisHuey
+from collective.cron.engines.huey.signing import SigningSqliteHuey
 from huey.storage import SqliteStorage
 
 import contextlib
@@ -85,14 +86,20 @@ def batch(huey):
 
 
 def make_huey(queue_url):
-    """A huey for a queue URL, with the collective.cron task registered."""
+    """A huey for a queue URL, with the collective.cron task registered.
+
+    Its payloads are signed with the queue's secret (``signing``).
+    """
     scheme, details = config.parse_queue_url(queue_url)
+    secret, where = config.queue_secret(queue_url)
+    serializer = CheckedSerializer(secret)
     if scheme == "sqlite":
         folder = os.path.dirname(details["filename"])
         if folder and not os.path.isdir(folder):
             os.makedirs(folder)
-        huey = SqliteHuey(
+        huey = SigningSqliteHuey(
             name="collective.cron",
+            serializer=serializer,
             storage_class=BatchingSqliteStorage,
             filename=details["filename"],
             results=False,
@@ -107,14 +114,16 @@ def make_huey(queue_url):
         pool = ConnectionPool.from_url(
             details["url"], socket_connect_timeout=2, socket_timeout=5
         )
-        huey = RedisHuey(
+        huey = SigningRedisHuey(
             name="collective.cron",
+            serializer=serializer,
             connection_pool=pool,
             results=False,
             utc=True,
             blocking=True,
             read_timeout=1,
         )
+    huey.collective_cron_secret = where
     huey.collective_cron_task = huey.task(name=TASK_NAME, retries=0)(_task_function())
     return huey
 
@@ -159,9 +168,7 @@ def run_task(site_path, cron_uid, scheduled_iso, trigger, job_id):
     huey = _current_task_huey()
     try:
         return (
-            jobrunner.execute_job(
-                get_database(), site_path, cron_uid, scheduled_iso, trigger, job_id
-            )
+            run_job(get_database(), site_path, cron_uid, scheduled_iso, trigger, job_id)
             and None
         )
     finally:

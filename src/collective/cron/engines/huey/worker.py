@@ -14,23 +14,25 @@ from collective.cron import jobrunner
 from collective.cron import logger
 from collective.cron import reconciler
 from collective.cron import state
+from collective.cron.engines import signals
+from collective.cron.engines.base import JobEngine
+from collective.cron.engines.huey import recovery
 from collective.cron.engines.huey.queue import ALIVE_SECONDS
 from collective.cron.engines.huey.queue import HueyQueueManager
 from collective.cron.engines.huey.queue import marked_sites
+from collective.cron.engines.huey.queue import operations_lost
+from collective.cron.engines.huey.queue import ReconcilingQueueManager
 from collective.cron.engines.huey.queue import SiteMark
 from collective.cron.engines.huey.storage import get_huey
 from collective.cron.engines.huey.storage import INSTANCES_KEY
 from collective.cron.engines.huey.storage import KEY_PREFIX
 from collective.cron.engines.huey.storage import set_database
-from collective.cron.interfaces import IJobEngine
 from collective.cron.transactions import retry_on_conflict
 from collective.cron.transactions import TooManyConflicts
 from huey.consumer import Consumer
 from huey.consumer import Scheduler
-from zope.interface import implementer
 
 import json
-import signal
 import threading
 import time
 import transaction
@@ -85,11 +87,25 @@ class Worker(object):
         self.stop_event = threading.Event()
         self.thread = None
         self.running = False
-        self.queue_down = False
+        self.watch = recovery.QueueWatch(config.public_queue(self._queue_name()))
+        self.outage_filter = recovery.OutageFilter(self.watch)
+        # Every site this worker saw marked: marked again if the queue
+        # loses its marks (``recovery``).
+        self.known_sites = set()
+
+    @property
+    def queue_down(self):
+        return self.watch.is_down
 
     def start(self):
         set_database(self.db)
-        self.beat()
+        self.outage_filter.install()
+        self._check_secret()
+        if self.beat():
+            try:
+                recovery.lost_data(self.huey)  # writes the epoch of a new queue
+            except Exception as error:
+                self.watch.down(error)
         self.consumer.start()
         self.running = True
         self.thread = threading.Thread(
@@ -103,6 +119,19 @@ class Worker(object):
             len(self.consumer.worker_threads),
             config.public_queue(self._queue_name()),
         )
+
+    def _check_secret(self):
+        where = getattr(self.huey, "collective_cron_secret", "setting")
+        if where != "setting" and self.huey.storage.__class__.__name__.startswith(
+            "Redis"
+        ):
+            logger.warning(
+                "collective.cron: the Redis queue's payloads are signed with "
+                "this instance's own secret (%s): every instance sharing the "
+                "queue must have the same 'secret' setting (zope.conf or "
+                "COLLECTIVE_CRON_SECRET), or they refuse each other's jobs",
+                where,
+            )
 
     def _queue_name(self):
         storage = self.huey.storage
@@ -121,18 +150,22 @@ class Worker(object):
                 register_instance(self.huey, self.instance)
         except Exception as error:
             # Said once when the queue goes away, not at every heartbeat.
-            if not self.queue_down:
-                logger.error(
-                    "collective.cron: the job queue does not answer (%s); jobs "
-                    "wait until it is back",
-                    error,
-                )
-            self.queue_down = True
+            self.watch.down(error)
             return False
-        if self.queue_down:
-            logger.info("collective.cron: the job queue answers again")
-            self.queue_down = False
+        self.watch.up()
         return True
+
+    def rebuild_reason(self):
+        """Why the queue must be rebuilt from the ZODB now, or None."""
+        reasons = []
+        if recovery.lost_data(self.huey):
+            reasons.append("the queue lost its data (restarted empty?)")
+        if self.watch.take_came_back():
+            reasons.append("the queue answers again after an outage")
+        if operations_lost.is_set():
+            operations_lost.clear()
+            reasons.append("queue operations failed after a commit")
+        return "; ".join(reasons) or None
 
     def dead_instances(self):
         """Other workers of this queue whose heartbeat stopped."""
@@ -164,9 +197,18 @@ class Worker(object):
                     ", ".join(dead),
                 )
                 next_reconcile = 0
+            if alive:
+                try:
+                    reason = self.rebuild_reason()
+                    if reason:
+                        recovery.rebuild(self.huey, self.db, self.known_sites, reason)
+                        next_reconcile = 0
+                except Exception as error:
+                    self.watch.down(error)
+                    alive = False
             if alive and time.time() >= next_reconcile:
                 try:
-                    reconcile_all(self.huey, self.db)
+                    self.known_sites.update(reconcile_all(self.huey, self.db))
                     for instance in dead:
                         forget_instance(self.huey, instance)
                     next_reconcile = time.time() + RECONCILE_SECONDS
@@ -192,6 +234,7 @@ class Worker(object):
         self.consumer.stop(graceful=graceful)
         if self.thread is not None:
             self.thread.join(5)
+        self.outage_filter.remove()
         try:
             self.huey.delete(KEY_PREFIX + "heartbeat:" + self.instance)
             forget_instance(self.huey, self.instance)
@@ -234,8 +277,9 @@ def reconcile_all(huey, db):
     """Reconcile every marked site (its own transaction each, with retries).
 
     A site that is gone is forgotten; one that keeps conflicting is left
-    for the next round.
+    for the next round.  Returns the paths of the sites found.
     """
+    found_paths = []
     for path in marked_sites(huey):
         connection = db.open()
         try:
@@ -258,6 +302,9 @@ def reconcile_all(huey, db):
         if not found:
             logger.warning("collective.cron: site %s is gone, forgetting it", path)
             SiteMark(huey, path, False).execute()
+        else:
+            found_paths.append(path)
+    return found_paths
 
 
 def _reconcile(connection, path):
@@ -267,7 +314,7 @@ def _reconcile(connection, path):
         site, request = jobrunner.open_site(app, path)
     except (KeyError, AttributeError):
         return False
-    reconciler.reconcile_site(site, HueyQueueManager(site))
+    reconciler.reconcile_site(site, ReconcilingQueueManager(site))
     return True
 
 
@@ -299,42 +346,29 @@ def current_worker():
 
 
 def install_stop_handlers():
-    """SIGTERM and SIGINT finish the jobs in flight, then stop the process.
-
-    Neither waitress nor Zope handles SIGTERM (the process would die with
-    its jobs), and Zope closes the database before atexit runs: so the
-    worker is stopped here, in the signal handler, while the database is
-    still open.
-    """
-
-    def handler(signum, frame):
-        logger.info("collective.cron: signal %s, stopping the worker", signum)
-        stop_worker(graceful=True)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        raise KeyboardInterrupt()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    """SIGTERM and SIGINT finish the jobs in flight, then stop the process
+    (``collective.cron.engines.signals``: the handler itself only sets a
+    flag; a thread logs and stops the worker)."""
+    signals.install_stop_handlers(_stop_current, "huey worker")
 
 
-@implementer(IJobEngine)
-class HueyEngine(object):
+def _stop_current():
+    """Stop this process's worker and leave it current (stopped): the main
+    thread, interrupted next, forgets it (``stop_worker``); until then
+    ``collective-cron-worker`` keeps waiting instead of exiting mid-stop."""
+    worker = current_worker()
+    if worker is not None:
+        worker.stop(graceful=True)
+
+
+class HueyEngine(JobEngine):
     """The huey engine, registered as the ``IJobEngine`` utility "huey"."""
 
     name = "huey"
-
-    def queue_manager(self, site):
-        return HueyQueueManager(site)
-
-    def start_worker(self, db, settings=None, install_signal_handlers=False):
-        return start_worker(db, settings, install_signal_handlers)
-
-    def stop_worker(self, graceful=True):
-        return stop_worker(graceful)
-
-    def current_worker(self):
-        return current_worker()
+    make_queue_manager = staticmethod(HueyQueueManager)
+    start = staticmethod(start_worker)
+    stop = staticmethod(stop_worker)
+    current = staticmethod(current_worker)
 
 
 engine = HueyEngine()

@@ -61,13 +61,14 @@ def run_queued_job(site, cron_uid, scheduled_iso, trigger):
     Keep this name and signature: queued jobs refer to it.  plone.app.async
     gives the site (traversed again from its path in the worker); the run
     itself, with its own connection and transactions, is
-    ``collective.cron.jobrunner.execute_job``.
+    ``collective.cron.jobrunner.execute_job`` (through
+    ``collective.cron.engines.base.run_job``).
     """
-    from collective.cron.jobrunner import execute_job
+    from collective.cron.engines.base import run_job
 
     job = zc_async("threadlocal").local.getJob()
     job_id = job_id_of(job) if job is not None else None
-    execute_job(
+    run_job(
         site._p_jar.db(),
         site_path(site),
         cron_uid,

@@ -20,6 +20,8 @@ over at once.  A job starts 0-2 s after its time (measured p50 1.0 s, p95
 
 from collective.cron import logger
 from collective.cron import state
+from collective.cron.engines import signals
+from collective.cron.engines.base import JobEngine
 from collective.cron.engines.zcasync.marker import marked_sites
 from collective.cron.engines.zcasync.modules import plone_app_async
 from collective.cron.engines.zcasync.modules import zc_async
@@ -33,12 +35,9 @@ from collective.cron.engines.zcasync.storage import prepare_queue
 from collective.cron.engines.zcasync.storage import QUEUE_NAME
 from collective.cron.engines.zcasync.storage import queue_section
 from collective.cron.engines.zcasync.zpublisher import install_transactions_manager
-from collective.cron.interfaces import IJobEngine
 from zope.component import getGlobalSiteManager
 from zope.component import queryUtility
-from zope.interface import implementer
 
-import signal
 import threading
 import time
 import transaction
@@ -214,28 +213,6 @@ def _wait_for_activation(dispatcher, timeout):
     )
 
 
-@implementer(IJobEngine)
-class ZCAsyncEngine(object):
-    """The zc.async engine, registered as the ``IJobEngine`` utility "zcasync"."""
-
-    name = "zcasync"
-
-    def queue_manager(self, site):
-        return ZCAsyncQueueManager(site)
-
-    def start_worker(self, db, settings=None, install_signal_handlers=False):
-        return start_worker(db, settings, install_signal_handlers)
-
-    def stop_worker(self, graceful=True):
-        return stop_worker(graceful)
-
-    def current_worker(self):
-        return current_worker()
-
-
-engine = ZCAsyncEngine()
-
-
 # ---------------------------------------------------------------------------
 # The queue is ready
 # ---------------------------------------------------------------------------
@@ -339,19 +316,11 @@ def install_stop_handlers():
     """SIGTERM and SIGINT stop the dispatcher well, then the process.
 
     Neither waitress nor Zope handle SIGTERM, and zc.async's own handler
-    exits without waiting for the dispatcher to deactivate.  Called from the
-    main thread only.
+    exits without waiting for the dispatcher to deactivate.  The handler
+    only sets a flag (``collective.cron.engines.signals``); a thread stops
+    the dispatcher.  Called from the main thread only.
     """
-
-    def handler(signum, frame):
-        logger.info("Signal %d: stopping the zc.async worker", signum)
-        stop_dispatcher()
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        raise KeyboardInterrupt()
-
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, handler)
+    signals.install_stop_handlers(stop_dispatcher, "zc.async worker")
 
 
 def graceful_shutdown_on_start(event):
@@ -359,3 +328,16 @@ def graceful_shutdown_on_start(event):
     ZCML started a dispatcher, SIGTERM/SIGINT stop it well too."""
     if current_dispatcher() is not None:
         install_stop_handlers()
+
+
+class ZCAsyncEngine(JobEngine):
+    """The zc.async engine, registered as the ``IJobEngine`` utility "zcasync"."""
+
+    name = "zcasync"
+    make_queue_manager = staticmethod(ZCAsyncQueueManager)
+    start = staticmethod(start_worker)
+    stop = staticmethod(stop_worker)
+    current = staticmethod(current_worker)
+
+
+engine = ZCAsyncEngine()
