@@ -62,6 +62,9 @@ class Crontab(object):
         self.unreadable = []
         # What the last save wrote: {"written": [uids], "removed": [uids]}.
         self.last_saved = None
+        # The uids whose queue entries the last save asks to follow it, or
+        # None for all of them (set by the registry manager).
+        self.changed = None
         for cron in crons or []:
             self.add_cron(cron)
 

@@ -326,7 +326,8 @@ class CrontabRegistryManager(object):
         if self.read_only:
             return False
         crontab = self.crontab
-        self._migrate_legacy()
+        migrated = self._migrate_legacy()
+        switched = self.activated != bool(crontab.activated)
         written = [
             cron.uid
             for cron, position in self._positions()
@@ -337,6 +338,9 @@ class CrontabRegistryManager(object):
             self._forget(uid)
         self.activated = crontab.activated
         crontab.last_saved = {"written": written, "removed": removed}
+        # What the queue must follow (CrontabManager.synchronize): the
+        # whole crontab after a global switch or a 2.x migration.
+        crontab.changed = None if (migrated or switched) else written + removed
         return True
 
     def save_cron(self, cron):
@@ -356,6 +360,8 @@ class CrontabRegistryManager(object):
         written = [cron.uid] if self._write(cron, position) else []
         self.activated = self.crontab.activated
         self.crontab.last_saved = {"written": written, "removed": []}
+        # Saved even unchanged: its queue entry is checked again.
+        self.crontab.changed = [cron.uid]
         return True
 
 
