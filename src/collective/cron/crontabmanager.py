@@ -49,9 +49,9 @@ class CrontabManager(object):
         if uids is None and not full:
             uids = getattr(self.crontab, "changed", None)
         queue = queue_for(self.context)
-        mark_site(queue, self.crontab)
         if uids is not None and not full:
             return self._synchronize_some(queue, uids)
+        mark_site(queue, self.crontab)
         by_uid = {}
         for job in queue.jobs():
             by_uid.setdefault(job["uid"], []).append(job)
@@ -74,8 +74,15 @@ class CrontabManager(object):
     def _synchronize_some(self, queue, uids):
         """The queue follows the crons ``uids`` only (saved, removed)."""
         registered = 0
-        for uid in sorted(set(uids)):
-            cron = self.crontab.crons.get(uid)
+        crons = [(uid, self.crontab.crons.get(uid)) for uid in sorted(set(uids))]
+        if any(cron is not None for uid, cron in crons):
+            queue.mark_site(True)
+        else:
+            # Only removals: is any cron left?  One key look-up, not a read.
+            has_crons = getattr(self.crontab.manager, "has_crons", None)
+            if has_crons is not None:
+                queue.mark_site(has_crons())
+        for uid, cron in crons:
             jobs = queue.jobs(uid)
             if cron is not None and cron.active:
                 CronManager(self.context, cron).register_job(jobs=jobs)
