@@ -5,7 +5,8 @@
         engine huey
         queue redis://127.0.0.1:6379/0
         worker on
-        threads 2
+        threads 4
+        site_limit 3
     </product-config>
 
 Each key can be overridden by ``COLLECTIVE_CRON_<KEY>`` in the environment:
@@ -18,7 +19,10 @@ from collective.cron.compat import module_available
 
 import os
 
-KEYS = ("engine", "queue", "worker", "threads")
+KEYS = ("engine", "queue", "worker", "threads", "site_limit")
+# Worker threads per process: two long runs and the short crons due
+# meanwhile run at once (issue 11; docs/deployment.rst, "Concurrency").
+DEFAULT_THREADS = 4
 ENGINES = ("huey", "zcasync")
 TRUE = ("1", "on", "true", "yes")
 FALSE = ("0", "off", "false", "no", "")
@@ -70,7 +74,8 @@ def raw_settings():
 
 
 def get_settings():
-    """Checked settings: a dict with engine, queue, worker (bool), threads (int).
+    """Checked settings: a dict with engine, queue, worker (bool), threads
+    and site_limit (int).
 
     Raises ConfigurationError with a message that names the key and the
     accepted values.
@@ -94,7 +99,7 @@ def get_settings():
         raise ConfigurationError(
             "collective.cron: worker must be 'on', 'off' or 'auto', not %r" % (worker,)
         )
-    threads = (raw.get("threads") or "1").strip()
+    threads = (raw.get("threads") or str(DEFAULT_THREADS)).strip()
     try:
         threads = int(threads)
         if threads < 1:
@@ -108,7 +113,25 @@ def get_settings():
         "queue": queue,
         "worker": worker in TRUE,
         "threads": threads,
+        "site_limit": _site_limit(raw.get("site_limit"), threads),
     }
+
+
+def _site_limit(value, threads):
+    """Runs of one site at once in a process (``collective.cron.concurrency``):
+    by default one less than ``threads`` (at least 1)."""
+    value = (value or "").strip()
+    if not value:
+        return max(1, threads - 1)
+    try:
+        limit = int(value)
+        if limit < 1:
+            raise ValueError(limit)
+    except ValueError:
+        raise ConfigurationError(
+            "collective.cron: site_limit must be a whole number >= 1, not %r" % (value,)
+        )
+    return limit
 
 
 SERVER_COMMANDS = ("runwsgi", "gunicorn", "pserve", "waitress-serve", "uwsgi")

@@ -8,11 +8,13 @@ collective.cron keeps in huey's key-value store, and the ZODB the jobs
 open.
 """
 
+from collective.cron import concurrency
 from collective.cron import config
 from collective.cron import jobrunner
 from collective.cron import logger
 from huey import RedisHuey
 from huey import SqliteHuey
+from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 
 import contextlib
@@ -154,6 +156,7 @@ def get_database():
     return Zope2.DB
 
 
+@concurrency.per_site(lambda delay: RetryTask(delay=delay))
 def run_task(site_path, cron_uid, scheduled_iso, trigger, job_id):
     """The huey task: one run of a cron, from plain data."""
     huey = _current_task_huey()
