@@ -9,8 +9,9 @@ database's ``pool-size``.  So a process runs at most ``site-limit`` jobs of
 one site at a time (``config.get_settings()["site_limit"]``, by default
 ``threads - 1``: a thread always stays free for another site).
 
-A job over the limit is not dropped: the engine puts it back for a
-moment later (huey: ``RetryTask(delay=...)``) and it starts as soon as a
+A job over the limit waits ``WAIT_SECONDS`` in its thread for a run of
+its site to end (a burst of short runs follows on at once), then is not
+dropped: the engine puts it back for a moment later (huey: ``RetryTask(delay=...)``) and it starts as soon as a
 run of its site ends.  A job deferred for longer than ``WAIT_WARNING``
 seconds is logged (when it finally starts) so that an administrator sees
 that the site's runs queue up.
@@ -25,12 +26,14 @@ import functools
 import threading
 import time
 
-# Seconds a deferred job waits before trying again.
+# Seconds a job over the limit waits in its thread for a slot (a burst of
+# short runs then follows on at once), and then before trying again.
+WAIT_SECONDS = 2.0
 RETRY_DELAY = 1.0
 # A job that waited longer than this is logged when it starts.
 WAIT_WARNING = 60.0
 
-_lock = threading.Lock()
+_lock = threading.Condition(threading.Lock())
 _running = {}  # site path -> number of runs in progress in this process
 _deferred = {}  # job id -> time it was first deferred
 
@@ -61,16 +64,20 @@ def running(site_path):
         return _running.get(site_path, 0)
 
 
-def acquire(site_path, job_id=None, limit=None):
-    """Take a run slot of ``site_path`` or raise ``SiteBusy``."""
+def acquire(site_path, job_id=None, limit=None, wait=None):
+    """Take a run slot of ``site_path``, waiting up to ``wait`` seconds
+    (``WAIT_SECONDS``) for one, or raise ``SiteBusy``."""
     limit = site_limit() if limit is None else limit
+    deadline = time.time() + (WAIT_SECONDS if wait is None else wait)
     with _lock:
-        count = _running.get(site_path, 0)
-        if count >= limit:
-            if job_id is not None:
-                _deferred.setdefault(job_id, time.time())
-            raise SiteBusy(site_path, limit)
-        _running[site_path] = count + 1
+        while _running.get(site_path, 0) >= limit:
+            left = deadline - time.time()
+            if left <= 0:
+                if job_id is not None:
+                    _deferred.setdefault(job_id, time.time())
+                raise SiteBusy(site_path, limit)
+            _lock.wait(left)
+        _running[site_path] = _running.get(site_path, 0) + 1
         since = _deferred.pop(job_id, None) if job_id is not None else None
     if since is not None:
         waited = time.time() - since
@@ -92,6 +99,7 @@ def release(site_path):
             _running[site_path] = count
         else:
             _running.pop(site_path, None)
+        _lock.notify_all()
 
 
 def per_site(defer):

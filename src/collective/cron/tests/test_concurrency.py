@@ -53,6 +53,8 @@ class TestSiteSlots(unittest.TestCase):
         def task(site_path, uid, scheduled, trigger, job_id):
             calls.append(uid)
             self.assertEqual(concurrency.running(site_path), 1)
+            concurrency.WAIT_SECONDS, wait = 0.1, concurrency.WAIT_SECONDS
+            self.addCleanup(setattr, concurrency, "WAIT_SECONDS", wait)
             with self.assertRaises(LookupError) as caught:
                 limited_again(site_path, u"b", u"", u"schedule", u"job-b")
             self.assertEqual(caught.exception.args, (concurrency.RETRY_DELAY,))
@@ -78,7 +80,17 @@ class TestSiteSlots(unittest.TestCase):
         concurrency.acquire(u"/two", limit=1)
         concurrency.release(u"/two")
         with self.assertRaises(concurrency.SiteBusy):
-            concurrency.acquire(u"/one", limit=1)
+            concurrency.acquire(u"/one", limit=1, wait=0.1)
+
+    def test_a_job_over_the_limit_waits_a_little_for_a_slot(self):
+        concurrency.acquire(u"/site", limit=1)
+        timer = threading.Timer(0.2, concurrency.release, (u"/site",))
+        timer.start()
+        started = time.time()
+        concurrency.acquire(u"/site", limit=1, wait=5)
+        concurrency.release(u"/site")
+        self.assertLess(time.time() - started, 4)
+        timer.join()
 
 
 @unittest.skipIf(PY2, "huey has no Python 2.7 release (zc.async runs one job at once)")

@@ -9,6 +9,7 @@ give must be what reading everything gives.
 """
 
 from collective.cron import listing
+from collective.cron.compat import as_text
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.registry import record_name
@@ -116,7 +117,7 @@ class TestLazyCrontab(unittest.TestCase):
         registry[record_name(u"c1")] = u"{not json"
         data = json.loads(registry[record_name(u"c2")])
         data["uid"] = u"elsewhere"
-        registry[record_name(u"c2")] = json.dumps(data)
+        registry[record_name(u"c2")] = as_text(json.dumps(data))
         crontab = Crontab.load(self.portal)
         summaries = listing.Summaries(crontab)
         self.assertEqual(summaries.unreadable, 2)
