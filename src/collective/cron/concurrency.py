@@ -6,8 +6,11 @@ lasts.  A worker with ``threads`` threads could give them all to one site
 (one-hour jobs, or a burst of them): the other sites would wait, and with
 the web threads the process could open more connections than the
 database's ``pool-size``.  So a process runs at most ``site-limit`` jobs of
-one site at a time (``config.get_settings()["site_limit"]``, by default
-``threads - 1``: a thread always stays free for another site).
+one site that have lasted ``LONG_SECONDS`` or more at a time
+(``config.get_settings()["site_limit"]``, by default ``threads - 1``): long
+runs never hold every thread, so a thread always stays free for the short
+crons of this site and of the others, and short runs never wait for each
+other.
 
 A job over the limit waits ``WAIT_SECONDS`` in its thread for a run of
 its site to end (a burst of short runs follows on at once), then is not
@@ -26,6 +29,9 @@ import functools
 import threading
 import time
 
+# A run counts against the limit once it has lasted this long: short runs
+# never wait for each other, long ones are bounded.
+LONG_SECONDS = 10.0
 # Seconds a job over the limit waits in its thread for a slot (a burst of
 # short runs then follows on at once), and then before trying again.
 WAIT_SECONDS = 2.0
@@ -34,7 +40,7 @@ RETRY_DELAY = 1.0
 WAIT_WARNING = 60.0
 
 _lock = threading.Condition(threading.Lock())
-_running = {}  # site path -> number of runs in progress in this process
+_running = {}  # site path -> [start times of its runs in this process]
 _deferred = {}  # job id -> time it was first deferred
 
 
@@ -61,7 +67,17 @@ def site_limit():
 def running(site_path):
     """The runs of ``site_path`` in progress in this process."""
     with _lock:
-        return _running.get(site_path, 0)
+        return len(_running.get(site_path, ()))
+
+
+def _long_runs(site_path, now):
+    return len(
+        [
+            started
+            for started in _running.get(site_path, ())
+            if now - started >= LONG_SECONDS
+        ]
+    )
 
 
 def acquire(site_path, job_id=None, limit=None, wait=None):
@@ -70,14 +86,15 @@ def acquire(site_path, job_id=None, limit=None, wait=None):
     limit = site_limit() if limit is None else limit
     deadline = time.time() + (WAIT_SECONDS if wait is None else wait)
     with _lock:
-        while _running.get(site_path, 0) >= limit:
+        while _long_runs(site_path, time.time()) >= limit:
             left = deadline - time.time()
             if left <= 0:
                 if job_id is not None:
                     _deferred.setdefault(job_id, time.time())
                 raise SiteBusy(site_path, limit)
             _lock.wait(left)
-        _running[site_path] = _running.get(site_path, 0) + 1
+        token = time.time()
+        _running.setdefault(site_path, []).append(token)
         since = _deferred.pop(job_id, None) if job_id is not None else None
     if since is not None:
         waited = time.time() - since
@@ -90,14 +107,18 @@ def acquire(site_path, job_id=None, limit=None, wait=None):
             waited,
             limit,
         )
+    return token
 
 
-def release(site_path):
+def release(site_path, token=None):
+    """End the run ``token`` (what ``acquire`` gave; default the newest)."""
     with _lock:
-        count = _running.get(site_path, 0) - 1
-        if count > 0:
-            _running[site_path] = count
-        else:
+        runs = _running.get(site_path, [])
+        if token in runs:
+            runs.remove(token)
+        elif runs:
+            runs.pop()
+        if not runs:
             _running.pop(site_path, None)
         _lock.notify_all()
 
@@ -112,13 +133,13 @@ def per_site(defer):
         def limited(site_path, *args):
             job_id = args[3] if len(args) > 3 else None
             try:
-                acquire(site_path, job_id)
+                token = acquire(site_path, job_id)
             except SiteBusy as busy:
                 raise defer(busy.delay)
             try:
                 return task(site_path, *args)
             finally:
-                release(site_path)
+                release(site_path, token)
 
         return limited
 

@@ -46,6 +46,20 @@ class BlockingRunner(Runner):
 class TestSiteSlots(unittest.TestCase):
     """The per-site count itself (no engine)."""
 
+    def setUp(self):
+        # every run counts as long at once
+        long_seconds, concurrency.LONG_SECONDS = concurrency.LONG_SECONDS, 0
+        self.addCleanup(setattr, concurrency, "LONG_SECONDS", long_seconds)
+
+    def test_short_runs_do_not_count(self):
+        concurrency.LONG_SECONDS = 60
+        first = concurrency.acquire(u"/short", limit=1)
+        second = concurrency.acquire(u"/short", limit=1, wait=0)
+        self.assertEqual(concurrency.running(u"/short"), 2)
+        concurrency.release(u"/short", first)
+        concurrency.release(u"/short", second)
+        self.assertEqual(concurrency.running(u"/short"), 0)
+
     def test_over_the_limit_the_engine_is_told_to_defer(self):
         calls = []
 
@@ -139,6 +153,9 @@ class TestLongRuns(unittest.TestCase):
 
     def test_a_short_cron_starts_while_two_long_runs_go_on(self):
         self.limit("3")
+        # the two long runs count against the limit at once
+        long_seconds, concurrency.LONG_SECONDS = concurrency.LONG_SECONDS, 0
+        self.addCleanup(setattr, concurrency, "LONG_SECONDS", long_seconds)
         start_test_worker(self.layer, threads=4)
         for uid in (u"long-1", u"long-2"):
             self.add(uid, u"test.block")
@@ -156,6 +173,9 @@ class TestLongRuns(unittest.TestCase):
 
     def test_over_the_site_limit_a_run_waits_and_is_not_dropped(self):
         self.limit("1")
+        # the long run counts at once (not after LONG_SECONDS)
+        long_seconds, concurrency.LONG_SECONDS = concurrency.LONG_SECONDS, 0
+        self.addCleanup(setattr, concurrency, "LONG_SECONDS", long_seconds)
         start_test_worker(self.layer, threads=2)
         self.add(u"long", u"test.block")
         self.due_now(u"long")
