@@ -12,9 +12,15 @@ in a server) runs at least 200 scheduled jobs of a no-op runner and prints
     bytes_per_run crons=10 bytes=<b>
     bytes_per_run crons=1000 bytes=<b>
     sync crons=1000 seconds=<s>
+    latency_under_load engine=<name> long_runs=2 p50=<s> p95=<s> p99=<s>
+    scale crons=<n> dashboard_ms=<ms> cron_page_ms=<ms> edit_ms=<ms> ...
 
 (ZODB bytes one run commits with a crontab of 10 and of 1000 crons, and the
-time to save a crontab of 1000 crons and queue their jobs).  Every server
+time to save a crontab of 1000 crons and queue their jobs), the start
+delays of 20 crons due every minute while two crons run for 60 s (the
+worker's default threads and site limit), and the pages at 100, 1,000 and
+10,000 crons over HTTP (benchmarks/scale_http.py).  ``--scale-only`` and
+``--load-only`` run those rows alone.  Every server
 listens on 127.0.0.1 and is stopped by its pid.
 """
 
@@ -53,7 +59,7 @@ instancehome $INSTANCE
 <product-config collective.cron>
   engine huey
   queue %(queue)s
-  threads 1
+  %(threads)s
 </product-config>
 """
 
@@ -224,14 +230,79 @@ def measure_sync(db, crons):
     return elapsed
 
 
+def measure_under_load(db, long_runs, minutes):
+    """Start delays of 20 crons due every minute while ``long_runs`` crons
+    run for 60 s each (the worker with its default threads)."""
+    from collective.cron.crontab import Cron
+    from collective.cron.crontab import Crontab
+    from collective.cron.engines import huey as engine
+    from collective.cron.interfaces import ILogStore
+
+    import transaction
+
+    connection, site = open_site(db)
+    crontab = Crontab.load(site)
+    short = ["short-%02d" % number for number in range(20)]
+    for uid in short:
+        crontab.add_cron(
+            Cron(uid=uid, name="collective.cron.bench.noop", periodicity="* * * * *")
+        )
+    for number in range(long_runs):
+        crontab.add_cron(
+            Cron(
+                uid="long-%d" % number,
+                name="collective.cron.bench.sleep60",
+                periodicity="* * * * *",
+            )
+        )
+    crontab.save()
+    transaction.commit()
+    store = ILogStore(site)
+    deadline = time.time() + 60 * (minutes + 1.5)
+    while time.time() < deadline:
+        transaction.begin()
+        if all(store.count(uid) >= minutes for uid in short):
+            break
+        time.sleep(1)
+    delays = []
+    for uid in short:
+        for log in store.logs(uid):
+            if log.scheduled is not None and log.started is not None:
+                delays.append((log.started - log.scheduled).total_seconds())
+    engine.stop_worker(graceful=False)
+    connection.close()
+    return delays
+
+
 def inside(arguments):
+    if arguments.part == "populate":
+        from scale_http import populate
+
+        os.environ["COLLECTIVE_CRON_WORKER"] = "off"
+        populate(arguments.conf, arguments.crons)
     os.environ["COLLECTIVE_CRON_WORKER"] = "on"
     db = start_zope(arguments.conf)
     from benchmarks_runner import NoOp
+    from benchmarks_runner import Sleep60
     from zope.component import provideAdapter
 
     provideAdapter(NoOp, name="collective.cron.bench.noop")
-    if arguments.part == "latency":
+    provideAdapter(Sleep60, name="collective.cron.bench.sleep60")
+    if arguments.part == "load":
+        delays = measure_under_load(db, arguments.long_runs, arguments.minutes)
+        print(
+            "latency_under_load engine=%s long_runs=%d p50=%.3f p95=%.3f "
+            "p99=%.3f runs=%d"
+            % (
+                arguments.engine,
+                arguments.long_runs,
+                percentile(delays, 0.5),
+                percentile(delays, 0.95),
+                percentile(delays, 0.99),
+                len(delays),
+            )
+        )
+    elif arguments.part == "latency":
         delays = measure_latency(db, arguments.runs, arguments.spacing)
         print(
             "latency engine=%s p50=%.3f p95=%.3f p99=%.3f runs=%d"
@@ -265,7 +336,9 @@ def inside(arguments):
 # ---------------------------------------------------------------------------
 
 
-def make_instance(workdir, name, queue):
+def make_instance(workdir, name, queue, threads="threads 1"):
+    """A wsgi instance; ``threads`` is its product-config line ("" for the
+    default number of worker threads)."""
     home = os.path.join(workdir, name)
     subprocess.check_call(
         [os.path.join(BIN, "mkwsgiinstance"), "-d", home, "-u", "admin:admin"],
@@ -273,7 +346,7 @@ def make_instance(workdir, name, queue):
     )
     conf = os.path.join(home, "etc", "zope.conf")
     with open(conf, "w") as stream:
-        stream.write(ZOPE_CONF % {"home": home, "queue": queue})
+        stream.write(ZOPE_CONF % {"home": home, "queue": queue, "threads": threads})
     return conf
 
 
@@ -292,6 +365,10 @@ def run_part(conf, engine, part, arguments):
         str(arguments.runs),
         "--spacing",
         str(arguments.spacing),
+        "--long-runs",
+        str(arguments.long_runs),
+        "--minutes",
+        str(arguments.minutes),
     ]
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.path.dirname(os.path.abspath(__file__))
@@ -299,12 +376,43 @@ def run_part(conf, engine, part, arguments):
         command, env=environment, stderr=subprocess.DEVNULL
     )
     for line in output.decode("utf-8").splitlines():
-        if line.split(" ")[0] in ("latency", "bytes_per_run", "sync"):
+        if line.split(" ")[0] in (
+            "latency",
+            "latency_under_load",
+            "bytes_per_run",
+            "sync",
+        ):
             print(line)
             sys.stdout.flush()
 
 
+def scale_rows(arguments):
+    """The ``scale`` lines (benchmarks/scale_http.py), one instance each."""
+    from scale_http import run_scale
+
+    for crons in arguments.scale_crons:
+        print(run_scale(crons, make_instance, free_port, wait_port))
+        sys.stdout.flush()
+
+
+def load_row(arguments, workdir, engine, queue):
+    """``latency_under_load``: the worker with its default threads."""
+    conf = make_instance(workdir, "load", queue, threads="")
+    run_part(conf, engine, "load", arguments)
+
+
 def driver(arguments):
+    if arguments.scale_only:
+        scale_rows(arguments)
+        return
+    if arguments.load_only:
+        workdir = tempfile.mkdtemp(prefix="collective.cron-bench-")
+        try:
+            queue = "sqlite:///" + os.path.join(workdir, "queue.sqlite")
+            load_row(arguments, workdir, "huey+sqlite", queue)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return
     workdir = tempfile.mkdtemp(prefix="collective.cron-bench-")
     redis = None
     try:
@@ -347,6 +455,8 @@ def driver(arguments):
             run_part(conf, name, "latency", arguments)
         conf = make_instance(workdir, "bytes", engines[0][1])
         run_part(conf, engines[0][0], "bytes", arguments)
+        load_row(arguments, workdir, engines[0][0], engines[0][1])
+        scale_rows(arguments)
     finally:
         if redis is not None:
             redis.terminate()
@@ -364,7 +474,26 @@ def main(argv=None):
     parser.add_argument(
         "--spacing", type=float, default=0.2, help="seconds between two scheduled jobs"
     )
+    parser.add_argument("--crons", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--scale-only", action="store_true", help="only the scale rows (HTTP)"
+    )
+    parser.add_argument(
+        "--load-only", action="store_true", help="only latency_under_load"
+    )
+    parser.add_argument(
+        "--scale-crons",
+        default="100,1000,10000",
+        help="numbers of crons of the scale rows (comma-separated)",
+    )
+    parser.add_argument("--long-runs", type=int, default=2)
+    parser.add_argument(
+        "--minutes", type=int, default=3, help="minutes of latency_under_load"
+    )
     arguments = parser.parse_args(argv)
+    arguments.scale_crons = [
+        int(part) for part in arguments.scale_crons.split(",") if part.strip()
+    ]
     if arguments.inside:
         inside(arguments)
     else:

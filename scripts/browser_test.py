@@ -12,7 +12,9 @@ headless Chromium (Playwright for Python, ``executable_path``) through:
     page -> "Run now" -> reload until its OK log (trigger "Manual") appears
 
 and saves screenshots of the list, the add form and the cron's page with
-its OK log (``docs/_static/*.png``).  Ends with ``browser: N passed, N
+its OK log (``docs/_static/*.png``); the site also holds 300 more crons
+(``scripts/browser/add_crons.py``), whose list is then shown batched, searched
+and filtered (``cron-dashboard-many.png``).  Ends with ``browser: N passed, N
 failed`` and exits non-zero on any failure; the instance is always stopped
 by its pid.  Run it with the Python of the venv made by
 ``scripts/browser/setup.sh``::
@@ -53,11 +55,13 @@ CHROMIUM_ARGS = [
 SITE_ID = "Plone"
 RUNNER = "collective.cron.demo.statistics"
 DESCRIPTION = "Added by make test-browser: counts the items of the site."
+MANY_CRONS = 300  # scripts/browser/add_crons.py: a long, batched list
 RUN_TIMEOUT = 60  # seconds for the OK log of "run now" to appear
 SCREENSHOTS = {
     "list": "cron-dashboard.png",
     "add": "cron-add-form.png",
     "cron": "cron-page.png",
+    "many": "cron-dashboard-many.png",
 }
 
 
@@ -159,6 +163,16 @@ class Instance(object):
             ],
             env={"PLONE_SITE_ID": SITE_ID},
         )
+        self.run(
+            "add_crons",
+            [
+                os.path.join(self.bin, "zconsole"),
+                "run",
+                self.conf,
+                os.path.join(HERE, "browser", "add_crons.py"),
+            ],
+            env={"PLONE_SITE_ID": SITE_ID, "CRONS": str(MANY_CRONS)},
+        )
 
     def start(self):
         environment = dict(os.environ, COLLECTIVE_CRON_WORKER="on")
@@ -172,7 +186,7 @@ class Instance(object):
         )
         log("instance: pid %d on %s" % (self.process.pid, self.url))
 
-    def wait(self, timeout=120):
+    def wait(self, timeout=300):
         try:
             from urllib.request import urlopen
         except ImportError:  # pragma: no cover
@@ -400,7 +414,8 @@ class Scenario(object):
 
     def check_list(self):
         page = self.page
-        page.goto(self.dashboard_url)
+        # the site has 300 more crons: the one that ran last comes first
+        page.goto(self.dashboard_url + "?sort_on=last_run&sort_order=descending")
         self.check_page("Cron Dashboard")
         row = page.locator("#cron-%s" % self.uid)
         self.check(row.count() == 1, "the new cron is not in the list")
@@ -411,6 +426,30 @@ class Scenario(object):
         )
         self.shoot("list")
 
+    def check_many(self):
+        """The list of a few hundred crons: a batch, a search, a filter."""
+        page = self.page
+        page.goto(self.dashboard_url + "?b_size=20")
+        self.check_page("Cron Dashboard")
+        rows = page.locator("#cron-list tbody tr").count()
+        self.check(rows == 20, "the first page shows %d crons, not 20" % rows)
+        self.check(
+            page.locator(".cron-batch a").count() >= 1,
+            "no batch navigation under a list of %d crons" % MANY_CRONS,
+        )
+        page.goto(
+            self.dashboard_url + "?q=report&status:list=active&sort_on=name&b_size=20"
+        )
+        rows = page.locator("#cron-list tbody tr")
+        texts = rows.all_inner_texts()
+        self.check(
+            len(texts) == 20 and all("report" in text.lower() for text in texts),
+            "the search 'report' among active crons lists %d rows: %r"
+            % (len(texts), texts[:2]),
+        )
+        log("list of %d crons: batched, searched, filtered" % MANY_CRONS)
+        self.shoot("many")
+
     def run(self):
         self.login()
         self.open_dashboard()
@@ -418,6 +457,7 @@ class Scenario(object):
         self.run_now()
         self.wait_ok_log()
         self.check_list()
+        self.check_many()
 
 
 def drive(site_url, workdir, screenshots, runner=RUNNER):

@@ -5,7 +5,8 @@
         engine huey
         queue redis://127.0.0.1:6379/0
         worker on
-        threads 2
+        threads 4
+        site_limit 3
         secret a-long-random-text-shared-by-every-instance
     </product-config>
 
@@ -24,7 +25,10 @@ from collective.cron.compat import module_available
 import os
 import time
 
-KEYS = ("engine", "queue", "worker", "threads", "secret")
+KEYS = ("engine", "queue", "worker", "threads", "site_limit", "secret")
+# Worker threads per process: two long runs and the short crons due
+# meanwhile run at once (issue 11; docs/deployment.rst, "Concurrency").
+DEFAULT_THREADS = 4
 ENGINES = ("huey", "zcasync")
 TRUE = ("1", "on", "true", "yes")
 FALSE = ("0", "off", "false", "no", "")
@@ -76,7 +80,8 @@ def raw_settings():
 
 
 def get_settings():
-    """Checked settings: a dict with engine, queue, worker (bool), threads (int).
+    """Checked settings: a dict with engine, queue, worker (bool), threads
+    and site_limit (int).
 
     Raises ConfigurationError with a message that names the key and the
     accepted values.
@@ -100,7 +105,7 @@ def get_settings():
         raise ConfigurationError(
             "collective.cron: worker must be 'on', 'off' or 'auto', not %r" % (worker,)
         )
-    threads = (raw.get("threads") or "1").strip()
+    threads = (raw.get("threads") or str(DEFAULT_THREADS)).strip()
     try:
         threads = int(threads)
         if threads < 1:
@@ -114,7 +119,25 @@ def get_settings():
         "queue": queue,
         "worker": worker in TRUE,
         "threads": threads,
+        "site_limit": _site_limit(raw.get("site_limit"), threads),
     }
+
+
+def _site_limit(value, threads):
+    """Runs of one site at once in a process (``collective.cron.concurrency``):
+    by default one less than ``threads`` (at least 1)."""
+    value = (value or "").strip()
+    if not value:
+        return max(1, threads - 1)
+    try:
+        limit = int(value)
+        if limit < 1:
+            raise ValueError(limit)
+    except ValueError:
+        raise ConfigurationError(
+            "collective.cron: site_limit must be a whole number >= 1, not %r" % (value,)
+        )
+    return limit
 
 
 SERVER_COMMANDS = ("runwsgi", "gunicorn", "pserve", "waitress-serve", "uwsgi")

@@ -25,6 +25,7 @@ from collective.cron.cron import DEFAULT_LOGS_LIMIT  # noqa: F401 (moved)
 from collective.cron.cron import InvalidCron
 from collective.cron.cron import MAX_LOGS_LIMIT  # noqa: F401 (moved)
 from collective.cron.cron import MISSED_POLICIES  # noqa: F401 (moved)
+from collective.cron.cronmap import LazyCrons
 from collective.cron.events import ModifiedCrontabEvent
 from collective.cron.interfaces import ICrontab
 from collective.cron.interfaces import ICrontabRegistryManager
@@ -59,9 +60,12 @@ class Crontab(object):
         self.logstore = None
         # Registry entries that could not be read: written back untouched
         # so that saving never loses data somebody can still repair.
-        self.unreadable = []
+        self._unreadable = []
         # What the last save wrote: {"written": [uids], "removed": [uids]}.
         self.last_saved = None
+        # The uids whose queue entries the last save asks to follow it, or
+        # None for all of them (set by the registry manager).
+        self.changed = None
         for cron in crons or []:
             self.add_cron(cron)
 
@@ -76,10 +80,16 @@ class Crontab(object):
         """
         site = context if context is not None else getSite()
         crontab = cls(site=site)
-        crontab.manager = ICrontabRegistryManager(crontab)
-        crontab.manager.read_only = read_only
-        with reading_stored():
-            crontab.manager.load()
+        manager = crontab.manager = ICrontabRegistryManager(crontab)
+        manager.read_only = read_only
+        crontab.activated = manager.activated
+
+        def read(uid=None):
+            with reading_stored():
+                return manager.read(uid)
+
+        # Read when needed: one record for one cron (collective.cron.cronmap).
+        crontab.crons = LazyCrons(crontab, read)
         if site is not None:
             crontab.logstore = ILogStore(site, None)
             crontab.default_timezone = site_timezone()
@@ -118,6 +128,18 @@ class Crontab(object):
         return crontab
 
     # -- changing ------------------------------------------------------
+
+    @property
+    def unreadable(self):
+        """The entries that could not be read (all crons are read first)."""
+        crons = self.crons
+        if isinstance(crons, LazyCrons) and not (crons.complete or crons.reading):
+            crons.values()
+        return self._unreadable
+
+    @unreadable.setter
+    def unreadable(self, value):
+        self._unreadable = value
 
     @property
     def read_only(self):
@@ -181,8 +203,11 @@ class Crontab(object):
                 else:
                     self.crons[cron.uid] = previous
                 raise
-        # All of them: a first write migrates the whole 2.x record.
-        self.move_pending_logs()
+        if self.manager is not None and getattr(self.manager, "crons", None):
+            # All of them: a first write migrates the whole 2.x record.
+            self.move_pending_logs()
+        else:
+            self.move_pending_logs(cron)
         if self.manager is not None:
             self.manager.save_cron(cron)
         notify(ModifiedCrontabEvent(self))

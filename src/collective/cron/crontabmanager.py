@@ -35,9 +35,22 @@ class CrontabManager(object):
         self.context = context
         self.crontab = crontab
 
-    def synchronize(self):
-        """Returns the number of active crons whose job was (re)queued."""
+    def synchronize(self, uids=None, full=False):
+        """Returns the number of active crons whose job was (re)queued.
+
+        ``uids`` (default: ``crontab.changed``, what its last save wrote,
+        removed or was asked to save) limits the work to those crons: one
+        edit among 10,000 crons touches one cron's jobs, not every cron's.
+        ``None`` there (a crontab never saved through its registry
+        manager, a global switch that changed, a 2.x record migrated)
+        means the whole crontab, as does ``full`` (or ``full=True`` on
+        the event).
+        """
+        if uids is None and not full:
+            uids = getattr(self.crontab, "changed", None)
         queue = queue_for(self.context)
+        if uids is not None and not full:
+            return self._synchronize_some(queue, uids)
         mark_site(queue, self.crontab)
         by_uid = {}
         for job in queue.jobs():
@@ -46,12 +59,7 @@ class CrontabManager(object):
             cron = self.crontab.crons.get(uid)
             if cron is not None and cron.active:
                 continue
-            for job in jobs:
-                if job["status"] == "pending" and (
-                    cron is None or job["trigger"] != "manual"
-                ):
-                    queue.remove_job(job["id"])
-            self._forget_expected(uid)
+            self._drop(queue, uid, cron, jobs)
         registered = 0
         for cron in self.crontab.crons.values():
             if cron.active:
@@ -62,6 +70,35 @@ class CrontabManager(object):
             else:
                 self._forget_expected(cron.uid)
         return registered
+
+    def _synchronize_some(self, queue, uids):
+        """The queue follows the crons ``uids`` only (saved, removed)."""
+        registered = 0
+        crons = [(uid, self.crontab.crons.get(uid)) for uid in sorted(set(uids))]
+        if any(cron is not None for uid, cron in crons):
+            queue.mark_site(True)
+        else:
+            # Only removals: is any cron left?  One key look-up, not a read.
+            has_crons = getattr(self.crontab.manager, "has_crons", None)
+            if has_crons is not None:
+                queue.mark_site(has_crons())
+        for uid, cron in crons:
+            jobs = queue.jobs(uid)
+            if cron is not None and cron.active:
+                CronManager(self.context, cron).register_job(jobs=jobs)
+                registered += 1
+            else:
+                self._drop(queue, uid, cron, jobs)
+        return registered
+
+    def _drop(self, queue, uid, cron, jobs):
+        """Remove the scheduled jobs of a cron gone or off (all of a gone one)."""
+        for job in jobs:
+            if job["status"] == "pending" and (
+                cron is None or job["trigger"] != "manual"
+            ):
+                queue.remove_job(job["id"])
+        self._forget_expected(uid)
 
     def _forget_expected(self, uid):
         state = get_state(self.context, uid)
@@ -76,7 +113,7 @@ def synchronise_queue(event):
     if manager is None:
         return
     try:
-        manager.synchronize()
+        manager.synchronize(full=getattr(event, "full", False))
     except NoJobSystem as error:
         logger.error("%s", error)
     except ConflictError:

@@ -4,8 +4,9 @@
 Shared by the dashboard list, its bulk actions ("all that match") and
 REST ``GET @crons``, so that the three agree on what a query means.
 
-A site may hold 10,000 crons: ``select`` only works on what the loaded
-crontab already holds (name, description, uid, switch), and looks further
+A site may hold 10,000 crons: ``select`` only works on summaries of the
+crons (name, description, uid, switch, schedule: ``Summaries``, read from
+the records without building the crons), and looks further
 only when the query asks for it: the last log of each cron for the
 ``failing`` filter and the ``last_run`` / ``status`` sorts (one log-book
 read per cron), the next run for the ``next`` sort (computed once per
@@ -17,8 +18,11 @@ only.
 from collective.cron import clock
 from collective.cron.compat import as_text
 from collective.cron.cron import Cron
+from collective.cron.cronmap import LazyCrons
 from collective.cron.interfaces import IJobRunner
 from collective.cron.log import FAILURE
+from collective.cron.summary import CronSequence
+from collective.cron.summary import CronSummary
 from zope.component import getSiteManager
 from zope.interface import implementedBy
 from zope.interface import providedBy
@@ -140,14 +144,55 @@ def sort_key(query):
     return None
 
 
-def select(crontab, query, runner_names=None):
+class Summaries(object):
+    """What a list reads of every cron of ``crontab``: summaries from the
+    records' JSON (``collective.cron.summary``) while its crons are not all
+    read (``Crontab.load`` reads them when needed), else the crons."""
+
+    def __init__(self, crontab):
+        self.crontab = crontab
+        self.lazy = False
+        found = None
+        crons = crontab.crons
+        if isinstance(crons, LazyCrons) and not crons.complete:
+            reader = getattr(crontab.manager, "summaries", None)
+            found = reader() if reader is not None else None
+        if found is not None:
+            self.lazy = True
+            self.items = [CronSummary(data, crontab) for data in found[0]]
+            self.unreadable = found[1]
+        else:
+            self.items = list(crons.values())
+            self.unreadable = len(crontab.unreadable)
+        # For helpers that read ``crontab.crons.values()`` (shortest period).
+        self.crons = self
+
+    @property
+    def activated(self):
+        return self.crontab.activated
+
+    def values(self):
+        return self.items
+
+    def __len__(self):
+        return len(self.items)
+
+    def crons_of(self, items):
+        """``items`` (some of ``self.items``) as a sequence of crons."""
+        return CronSequence(self.crontab, items) if self.lazy else items
+
+
+def select(crontab, query, runner_names=None, summaries=None):
     """The crons of ``crontab`` that match ``query``, in its order.
 
     ``runner_names`` (the names of the registered job runners) is needed
     by the ``norunner`` filter only.  Crons without a value for the sort
-    (never run, not scheduled) come last in both orders.
+    (never run, not scheduled) come last in both orders.  The search,
+    filters and sorts read summaries (``Summaries``); the crons of the
+    result are read when taken from it (a page of a batch reads its own).
     """
-    crons = list(crontab.crons.values())
+    summaries = summaries if summaries is not None else Summaries(crontab)
+    crons = list(summaries.items)
     if query.q:
         needle = query.q.lower()
         crons = [cron for cron in crons if matches_text(cron, needle)]
@@ -163,14 +208,16 @@ def select(crontab, query, runner_names=None):
         crons = [cron for cron in crons if last_status(cron) == FAILURE]
     key = sort_key(query)
     if key is None:
-        return list(reversed(crons)) if query.reverse else crons
+        return summaries.crons_of(list(reversed(crons)) if query.reverse else crons)
     valued = []
     missing = []
     for cron in crons:
         value = key(cron)
         (missing if value is None else valued).append((value, cron))
     valued.sort(key=lambda pair: pair[0], reverse=query.reverse)
-    return [cron for _value, cron in valued] + [cron for _value, cron in missing]
+    return summaries.crons_of(
+        [cron for _value, cron in valued] + [cron for _value, cron in missing]
+    )
 
 
 def page_size(value, default=DEFAULT_PAGE_SIZE):

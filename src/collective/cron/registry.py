@@ -21,6 +21,7 @@ are never written back to the registry: they live in the log store, and
 """
 
 from collective.cron import logger
+from collective.cron import summary
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
 from collective.cron.crontab import Cron
@@ -40,6 +41,7 @@ import binascii
 import hashlib
 import json
 import re
+import time
 
 PREFIX = IRegistryCrontab.__identifier__
 ACTIVATED_RECORD = PREFIX + ".activated"
@@ -95,6 +97,9 @@ class CrontabRegistryManager(object):
         # Unreadable texts of the 2.x record, re-homed by the migration.
         self.legacy_unreadable = []
         self._last_position = 0
+        # Whether every record was read (positions of new crons follow the
+        # last one; else they come from the clock, see ``_new_position``).
+        self.complete = False
 
     @property
     def registry(self):
@@ -149,6 +154,15 @@ class CrontabRegistryManager(object):
         """
         crontab = self.crontab
         crontab.activated = self.activated
+        for cron in self.read(only):
+            crontab.add_cron(cron)
+        return crontab
+
+    def read(self, only=None):
+        """The crons of the records in the crontab's order (only the cron
+        ``only`` if given), not added to the crontab (``LazyCrons`` calls
+        this when a crontab's crons are first needed)."""
+        crontab = self.crontab
         local_timezone = site_timezone() or None
         found = []
         if only is not None:
@@ -157,6 +171,7 @@ class CrontabRegistryManager(object):
             if text is not None:
                 found.append((name, text))
         else:
+            del _unreadable(crontab)[:]
             found = [
                 (name, text)
                 for name, text in self._records()
@@ -172,16 +187,38 @@ class CrontabRegistryManager(object):
             if record_name(cron.uid) != name:
                 # Written by hand under another name: leave it alone.
                 logger.warning("Ignoring cron %s stored as %s", cron.uid, name)
-                crontab.unreadable.append(text)
+                _unreadable(crontab).append(text)
                 continue
             entries.append((position, name, cron, text))
         entries.sort(key=lambda entry: (entry[0], entry[1]))
+        crons = []
         for position, name, cron, text in entries:
             self.stored[cron.uid] = (name, text, position)
             self._last_position = max(self._last_position, position)
-            crontab.add_cron(cron)
-        self._load_legacy(only, local_timezone)
-        return crontab
+            crons.append(cron)
+        if only is None:
+            self.complete = True
+        return crons + self._load_legacy(only, local_timezone, crons)
+
+    def has_crons(self):
+        """Whether any cron is stored (the first key of the range)."""
+        if self.crons:
+            return True
+        records = self.registry.records
+        values = getattr(records, "_values", None)
+        keys = values.keys if values is not None else records.keys
+        for _name in keys(CRONS_PREFIX, CRONS_END):
+            return True
+        return False
+
+    def summaries(self):
+        """The crons' summaries (``collective.cron.summary``) in the
+        crontab's order, from the records' JSON without building a cron,
+        and the number of unreadable records; None while the 2.x record
+        still holds crons (then a list reads them all)."""
+        if self.crons:
+            return None
+        return summary.read_records(self._records(), record_name)
 
     def _parse(self, text, name, local_timezone):
         try:
@@ -196,18 +233,20 @@ class CrontabRegistryManager(object):
                 error,
             )
             # Kept in its record: saving never rewrites nor drops it.
-            self.crontab.unreadable.append(text)
+            _unreadable(self.crontab).append(text)
             return None, 0
         return cron, position
 
-    def _load_legacy(self, only, local_timezone):
-        """Add the crons of the 2.x record that have no record of their own."""
+    def _load_legacy(self, only, local_timezone, crons):
+        """The crons of the 2.x record that have no record of their own."""
         crontab = self.crontab
         texts = self.crons
         if only is not None:
             # Skip parsing the others; the uid may be written escaped.
             needles = (only, json.dumps(only)[1:-1])
             texts = [text for text in texts if any(n in text for n in needles)]
+        seen = set(cron.uid for cron in crons)
+        found = []
         for position, text in enumerate(texts):
             try:
                 cron = Cron.load(text, local_timezone=local_timezone)
@@ -219,7 +258,7 @@ class CrontabRegistryManager(object):
                         _describe_entry(text),
                         error,
                     )
-                    crontab.unreadable.append(text)
+                    _unreadable(crontab).append(text)
                     self.legacy_unreadable.append(text)
                 continue
             if only is not None and cron.uid != only:
@@ -227,16 +266,18 @@ class CrontabRegistryManager(object):
             if cron.uid in self.stored:
                 # Its own record wins (already migrated).
                 continue
-            if cron.uid in crontab.crons:
+            if cron.uid in seen:
                 logger.warning(
                     "Ignoring a second cron with uid %s (%r) in the crontab",
                     cron.uid,
                     cron.name,
                 )
-                crontab.unreadable.append(text)
+                _unreadable(crontab).append(text)
                 self.legacy_unreadable.append(text)
                 continue
-            crontab.add_cron(cron)
+            seen.add(cron.uid)
+            found.append(cron)
+        return found
 
     # -- writing -------------------------------------------------------
 
@@ -326,7 +367,10 @@ class CrontabRegistryManager(object):
         if self.read_only:
             return False
         crontab = self.crontab
-        self._migrate_legacy()
+        # Every cron read first (a lazy crontab): the 2.x ones included.
+        list(crontab.crons.values())
+        migrated = self._migrate_legacy()
+        switched = self.activated != bool(crontab.activated)
         written = [
             cron.uid
             for cron, position in self._positions()
@@ -337,6 +381,9 @@ class CrontabRegistryManager(object):
             self._forget(uid)
         self.activated = crontab.activated
         crontab.last_saved = {"written": written, "removed": removed}
+        # What the queue must follow (CrontabManager.synchronize): the
+        # whole crontab after a global switch or a 2.x migration.
+        crontab.changed = None if (migrated or switched) else written + removed
         return True
 
     def save_cron(self, cron):
@@ -347,16 +394,43 @@ class CrontabRegistryManager(object):
         if self.crons:
             return self.save()
         previous = self.stored.get(cron.uid)
+        if previous is None and not self.complete:
+            previous = self._stored_entry(cron.uid)
         if previous is not None:
             position = previous[2]
         else:
             # add_cron put it last
-            position = self._last_position + STEP
-            self._last_position = position
+            position = self._new_position()
         written = [cron.uid] if self._write(cron, position) else []
         self.activated = self.crontab.activated
         self.crontab.last_saved = {"written": written, "removed": []}
+        # Saved even unchanged: its queue entry is checked again.
+        self.crontab.changed = [cron.uid]
         return True
+
+    def _stored_entry(self, uid):
+        """(name, text, position) of a record not read yet, or None."""
+        name = record_name(uid)
+        text = self.registry.get(name, None)
+        if text is None:
+            return None
+        try:
+            position = int(json.loads(text).get("position") or 0)
+        except (ValueError, TypeError, AttributeError):
+            return None
+        self.stored[uid] = (name, text, position)
+        return self.stored[uid]
+
+    def _new_position(self):
+        """After every cron: the last position + STEP once all were read;
+        else the clock in microseconds times 1024 (a cron added alone
+        need not read 10,000 records to find the last position; it is
+        past every position a 3.x save gave: those grow by 1024 a cron)."""
+        position = self._last_position + STEP
+        if not self.complete:
+            position = max(position, int(time.time() * 1000000) * STEP)
+        self._last_position = position
+        return position
 
 
 def stored_crons(registry=None):
@@ -372,6 +446,13 @@ def stored_crons(registry=None):
             position = -1
         items.append((position, name, text))
     return [text for position, name, text in sorted(items)]
+
+
+def _unreadable(crontab):
+    """The crontab's list of unreadable entries, without reading every
+    cron first (``Crontab.unreadable`` does, for its readers)."""
+    found = getattr(crontab, "_unreadable", None)
+    return found if found is not None else crontab.unreadable
 
 
 def _describe_entry(text):

@@ -18,6 +18,7 @@ from collective.cron.crontab import DEFAULT_LOGS_LIMIT
 from collective.cron.crontab import InvalidCron
 from collective.cron.crontab import MAX_LOGS_LIMIT
 from collective.cron.crontab import MISSED_POLICIES
+from collective.cron.listing import Summaries
 from zope import schema
 from zope.component.hooks import getSite
 from zope.globalrequest import getRequest
@@ -52,7 +53,8 @@ def runner_names(context):
     site = getSite()
     request = getRequest()
     factories = helpers.runner_factories(site)
-    used = set(cron.name for cron in Crontab.load(site).crons.values())
+    # summaries: the names without reading (validating) every cron
+    used = set(item.name for item in Summaries(Crontab.load(site)).items)
     terms = []
     for name in sorted(set(factories) | used):
         if name in factories:

@@ -130,8 +130,18 @@ class CronDashboard(DashboardPage):
             names = None
             if u"norunner" in self.query.status:
                 names = helpers.runner_factories(self.context).keys()
-            self._matching = listing.select(self.crontab, self.query, names)
+            self._matching = listing.select(
+                self.crontab, self.query, names, summaries=self.summaries
+            )
         return self._matching
+
+    @property
+    def summaries(self):
+        """Every cron as the list reads it: its summary, not the cron
+        (``listing.Summaries``); the page's crons are read alone."""
+        if getattr(self, "_summaries", None) is None:
+            self._summaries = listing.Summaries(self.crontab)
+        return self._summaries
 
     @property
     def page_size(self):
@@ -153,7 +163,7 @@ class CronDashboard(DashboardPage):
 
     @property
     def total(self):
-        return len(self.crontab.crons)
+        return len(self.summaries)
 
     def batch_navigation(self):
         """Plone's batch links; they carry the query string along."""
@@ -197,12 +207,12 @@ class CronDashboard(DashboardPage):
 
     def engine(self):
         state = health.engine_state(self.context)
-        state[u"warnings"] = engine_warnings(self.context, self.crontab, state)
+        state[u"warnings"] = engine_warnings(self.context, self.summaries, state)
         return state
 
     @property
     def unreadable(self):
-        return len(self.crontab.unreadable)
+        return self.summaries.unreadable
 
 
 @implementer(ICronPage)

@@ -95,7 +95,13 @@ class TestSettings(unittest.TestCase):
         )
         self.assertEqual(
             config.get_settings(),
-            {"engine": "huey", "queue": "redis://h:1/0", "worker": True, "threads": 3},
+            {
+                "engine": "huey",
+                "queue": "redis://h:1/0",
+                "worker": True,
+                "threads": 3,
+                "site_limit": 2,
+            },
         )
 
     def test_errors_name_the_key(self):
@@ -104,11 +110,12 @@ class TestSettings(unittest.TestCase):
             (dict(engine="huey", worker="maybe"), "worker must be"),
             (dict(engine="huey", threads="0"), "threads must be"),
             (dict(engine="huey", queue="ftp://x"), "neither sqlite"),
+            (dict(engine="huey", site_limit="0"), "site_limit must be"),
         ]
         environment = Environment()
-        environment.set(self, engine="", queue="", worker="", threads="")
+        environment.set(self, engine="", queue="", worker="", threads="", site_limit="")
         for values, message in cases:
-            for key in ("engine", "queue", "worker", "threads"):
+            for key in ("engine", "queue", "worker", "threads", "site_limit"):
                 os.environ["COLLECTIVE_CRON_" + key.upper()] = values.get(key, "")
             with self.assertRaises(config.ConfigurationError) as caught:
                 config.get_settings()

@@ -8,12 +8,14 @@ collective.cron keeps in huey's key-value store, and the ZODB the jobs
 open.
 """
 
+from collective.cron import concurrency
 from collective.cron import config
 from collective.cron import logger
 from collective.cron.engines.base import run_job
 from collective.cron.engines.huey.signing import CheckedSerializer
 from collective.cron.engines.huey.signing import SigningRedisHuey
 from collective.cron.engines.huey.signing import SigningSqliteHuey
+from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 
 import contextlib
@@ -163,6 +165,7 @@ def get_database():
     return Zope2.DB
 
 
+@concurrency.per_site(lambda delay: RetryTask(delay=delay))
 def run_task(site_path, cron_uid, scheduled_iso, trigger, job_id):
     """The huey task: one run of a cron, from plain data."""
     huey = _current_task_huey()
