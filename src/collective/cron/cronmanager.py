@@ -57,7 +57,7 @@ class CronManager(object):
             return None
         now = clock.now()
         upcoming = self.next_occurrence(after)
-        self.follow_schedule(now, upcoming)
+        state = self.follow_schedule(now, upcoming)
         queue = self.queue
         if jobs is None:
             jobs = queue.jobs(self.cron.uid)
@@ -67,7 +67,7 @@ class CronManager(object):
                 continue
             if job["scheduled"] == upcoming and keep is None and not force:
                 keep = job
-            elif job["when"] > now or job["scheduled"] != upcoming:
+            elif job["when"] > now or not _owed(job, state):
                 queue.remove_job(job["id"])
         if keep is not None:
             return keep["id"]
@@ -110,3 +110,12 @@ class CronManager(object):
         unavailable one); raises ``NoJobSystem`` when there is none.
         """
         return self.queue.register_job(self.cron.uid, clock.now(), trigger="manual")
+
+
+def _owed(job, state):
+    """A job that came due and was not run yet, for an occurrence of the
+    cron's current schedule (after its high-water mark): a save a moment
+    after the minute must not revoke it (the run claims it exactly once);
+    an occurrence of an old schedule is not owed (``follow_schedule`` moved
+    the mark to now)."""
+    return state.handled is not None and job["scheduled"] > state.handled

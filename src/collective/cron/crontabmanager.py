@@ -8,6 +8,7 @@ every worker start (``collective.cron.marker``).  Queue operations of
 engines whose queue lives outside the ZODB run after the commit.
 """
 
+from collective.cron import clock
 from collective.cron import logger
 from collective.cron.cronmanager import CronManager
 from collective.cron.interfaces import ICrontab
@@ -51,6 +52,7 @@ class CrontabManager(object):
         queue = queue_for(self.context)
         if uids is not None and not full:
             return self._synchronize_some(queue, uids)
+        self._follow_schedules(self.crontab.crons.values())
         mark_site(queue, self.crontab)
         by_uid = {}
         for job in queue.jobs():
@@ -75,6 +77,7 @@ class CrontabManager(object):
         """The queue follows the crons ``uids`` only (saved, removed)."""
         registered = 0
         crons = [(uid, self.crontab.crons.get(uid)) for uid in sorted(set(uids))]
+        self._follow_schedules(cron for uid, cron in crons)
         if any(cron is not None for uid, cron in crons):
             queue.mark_site(True)
         else:
@@ -90,6 +93,18 @@ class CrontabManager(object):
             else:
                 self._drop(queue, uid, cron, jobs)
         return registered
+
+    def _follow_schedules(self, crons):
+        """Write the run states of the active ``crons`` before the queue is
+        asked anything: when it does not answer (Redis down), the save is
+        kept with its states, so the occurrences from now on are owed and
+        the reconciler runs or logs them once the queue is back, instead of
+        starting the cron's schedule at the time it reconciles."""
+        now = clock.now()
+        for cron in crons:
+            if cron is not None and cron.active:
+                manager = CronManager(self.context, cron)
+                manager.follow_schedule(now, manager.next_occurrence())
 
     def _drop(self, queue, uid, cron, jobs):
         """Remove the scheduled jobs of a cron gone or off (all of a gone one)."""

@@ -104,6 +104,11 @@ class RedisRestartTests(object):
         # Saved during the outage: kept in the ZODB, queued nowhere yet.
         during = self.add_cron(u"during")
         self.assertIn(u"during", Crontab.load(self.portal).crons)
+        # Its run state was written with the save although the queue did not
+        # answer: its occurrences are owed from the save on, not from when
+        # the reconciler first sees it.
+        transaction.begin()
+        self.assertEqual(get_state(self.portal, u"during").expected, during.next)
         self.assertTrue(self.records.saying("did not take"))
 
         self.redis.start()  # empty, on the same port

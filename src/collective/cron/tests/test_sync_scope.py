@@ -12,6 +12,7 @@ zc.async on Python 2.7) and commit, as jobs of outside queues appear only
 then.
 """
 
+from collective.cron import clock
 from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ICrontabManager
@@ -19,6 +20,8 @@ from collective.cron.interfaces import IQueueManager
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
 from zope.component import getMultiAdapter
 
+import datetime
+import pytz
 import transaction
 import unittest
 
@@ -148,3 +151,60 @@ class TestSynchroniseWhatChanged(unittest.TestCase):
         jobs = self.job_ids()
         self.assertEqual(len(jobs), MANY)
         self.assertEqual(len(jobs[u"many-20"]), 1)
+
+
+class TestSaveKeepsADueJob(unittest.TestCase):
+    """A save a moment after the minute keeps the job that just came due.
+
+    The fault suite's conflict storm found it: an edit saved while a due
+    job waited for a free worker revoked that job ("was revoked, not
+    executing") because it was not the cron's next occurrence any more; the
+    occurrence was then run late as a catch-up or logged as missed.  A due
+    job of the current schedule is owed; one of an old schedule is not.
+    """
+
+    layer = COLLECTIVE_CRON_FUNCTIONAL_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        self.queue = IQueueManager(self.portal)
+        self.start = datetime.datetime(2026, 7, 1, 10, 0, 30, tzinfo=pytz.utc)
+        clock.freeze(self.start)
+        self.addCleanup(clock.reset)
+        cron = Cron(
+            uid=u"minutely", name=u"collective.cron.test.ok", periodicity=u"* * * * *"
+        )
+        Crontab.load(self.portal).save_cron(cron)
+        transaction.commit()
+        self.addCleanup(self._remove)
+        # 10:01:00.5: the 10:01 job is due; no worker took it yet.
+        clock.freeze(self.start + datetime.timedelta(seconds=30, milliseconds=500))
+
+    def _remove(self):
+        transaction.abort()
+        crontab = Crontab.load(self.portal)
+        crontab.remove_cron(u"minutely")
+        crontab.save()
+        transaction.commit()
+
+    def queued(self):
+        return sorted(
+            job["scheduled"].strftime("%H:%M") for job in self.queue.jobs(u"minutely")
+        )
+
+    def test_an_edit_keeps_the_due_job_and_queues_the_next(self):
+        self.assertEqual(self.queued(), [u"10:01"])
+        crontab = Crontab.load(self.portal)
+        cron = crontab.crons[u"minutely"]
+        cron.description = u"edited after the minute"
+        crontab.save_cron(cron)
+        transaction.commit()
+        self.assertEqual(self.queued(), [u"10:01", u"10:02"])
+
+    def test_a_new_schedule_drops_the_due_job_of_the_old_one(self):
+        crontab = Crontab.load(self.portal)
+        cron = crontab.crons[u"minutely"]
+        cron.periodicity = u"*/5 * * * *"
+        crontab.save_cron(cron)
+        transaction.commit()
+        self.assertEqual(self.queued(), [u"10:05"])
