@@ -65,7 +65,12 @@ fi
 
 echo "== fresh: make test ENV=$env_name"
 "${fresh_env[@]}" make test ENV="$env_name" >"$work/make-test.log" 2>&1 ||
-    { tail -n 40 "$work/make-test.log"; fail "make test"; }
+    {
+        # which tests failed, with their tracebacks, then the summary
+        grep -A 30 -E "^(Failure|Error) in test" "$work/make-test.log" | head -n 200
+        tail -n 40 "$work/make-test.log"
+        fail "make test"
+    }
 grep -E "^ *(Total: |Ran )[0-9]+ tests" "$work/make-test.log" | tail -n 1
 
 echo "== fresh: make run ENV=$env_name (port $port)"
