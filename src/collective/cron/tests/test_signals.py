@@ -58,9 +58,18 @@ class SignalTests(object):
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 universal_newlines=True,
+                # buildout's bin/test puts the eggs on sys.path in its script,
+                # not in the interpreter: the child needs them too
+                env=dict(
+                    os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)
+                ),
             )
             self.addCleanup(self._kill, process)
-            self.assertEqual(process.stdout.readline().strip(), "ready")
+            ready = process.stdout.readline().strip()
+            if ready != "ready":
+                process.kill()
+                with open(stderr_path) as stream:
+                    self.fail("the process did not start: %s" % stream.read()[-2000:])
             time.sleep(0.5)
             process.send_signal(signum)
             output, _ = process.communicate(timeout=30)
