@@ -12,6 +12,7 @@ other scripts' (scripts/_servers.py).
 
 from __future__ import print_function
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -88,6 +89,22 @@ def run_inside(script, name, prefix, arguments):
                 print(line)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def arguments_parser(description):
+    """The benchmark's options, with the hidden ones of its ``--inside`` run."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--conf", help=argparse.SUPPRESS)
+    return parser
+
+
+def run(arguments, inside, driver):
+    """The measuring process (``--inside``) or the driver that starts it."""
+    if arguments.inside:
+        inside(arguments)
+    else:
+        driver(arguments)
 
 
 # ---------------------------------------------------------------------------

@@ -26,12 +26,14 @@ listens on 127.0.0.1 and is stopped by its pid.
 
 from __future__ import print_function
 
+from _site import arguments_parser
 from _site import free_port
 from _site import make_instance
 from _site import open_site
 from _site import redis_command
 from _site import redis_required
 from _site import redis_server_binary
+from _site import run
 from _site import start_zope
 from _site import storage_path
 from _site import wait_port
@@ -383,9 +385,7 @@ def driver(arguments):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="collective.cron benchmarks")
-    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--conf", help=argparse.SUPPRESS)
+    parser = arguments_parser("collective.cron benchmarks")
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--part", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=200)
@@ -412,10 +412,7 @@ def main(argv=None):
     arguments.scale_crons = [
         int(part) for part in arguments.scale_crons.split(",") if part.strip()
     ]
-    if arguments.inside:
-        inside(arguments)
-    else:
-        driver(arguments)
+    run(arguments, inside, driver)
 
 
 if __name__ == "__main__":

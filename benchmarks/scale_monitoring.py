@@ -19,11 +19,12 @@ Usage: ``.envs/py311-plone60/bin/python benchmarks/scale_monitoring.py``.
 from __future__ import print_function
 
 from _site import add_crons
+from _site import arguments_parser
 from _site import open_site
+from _site import run
 from _site import run_inside
 from _site import start_zope
 
-import argparse
 import datetime
 import os
 import sys
@@ -118,16 +119,11 @@ def driver(arguments):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--conf", help=argparse.SUPPRESS)
+    parser = arguments_parser(__doc__.splitlines()[1])
     parser.add_argument("--crons", type=int, default=10000)
     parser.add_argument("--logs", type=int, default=10)
     arguments = parser.parse_args(argv)
-    if arguments.inside:
-        inside(arguments)
-    else:
-        driver(arguments)
+    run(arguments, inside, driver)
 
 
 if __name__ == "__main__":

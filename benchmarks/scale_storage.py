@@ -24,13 +24,14 @@ Usage: ``.envs/py311-plone60/bin/python benchmarks/scale_storage.py``.
 from __future__ import print_function
 
 from _site import add_crons
+from _site import arguments_parser
 from _site import open_site
+from _site import run
 from _site import run_inside
 from _site import start_zope
 from _site import stop_worker
 from _site import storage_path
 
-import argparse
 import os
 import sys
 import time
@@ -143,18 +144,13 @@ def driver(arguments):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--conf", help=argparse.SUPPRESS)
+    parser = arguments_parser(__doc__.splitlines()[1])
     parser.add_argument("--crons", type=int, default=10000)
     parser.add_argument(
         "--profile", action="store_true", help="profile the edit (to stderr)"
     )
     arguments = parser.parse_args(argv)
-    if arguments.inside:
-        inside(arguments)
-    else:
-        driver(arguments)
+    run(arguments, inside, driver)
 
 
 if __name__ == "__main__":
