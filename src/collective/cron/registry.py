@@ -241,8 +241,9 @@ class CrontabRegistryManager(object):
             migrated=self.stored,
             seen=[cron.uid for cron in crons],
         )
-        _unreadable(self.crontab).extend(unreadable)
-        self.legacy_unreadable.extend(unreadable)
+        if unreadable:
+            _unreadable(self.crontab).extend(unreadable)
+            self.legacy_unreadable.extend(unreadable)
         return found
 
     # -- writing -------------------------------------------------------
