@@ -26,6 +26,18 @@ listens on 127.0.0.1 and is stopped by its pid.
 
 from __future__ import print_function
 
+from _site import arguments_parser
+from _site import free_port
+from _site import make_instance
+from _site import open_site
+from _site import redis_command
+from _site import redis_required
+from _site import redis_server_binary
+from _site import run
+from _site import start_zope
+from _site import storage_path
+from _site import wait_port
+
 import argparse
 import datetime
 import os
@@ -34,34 +46,6 @@ import subprocess
 import sys
 import tempfile
 import time
-
-# scripts/_servers.py: free_port, wait_port (shared with the other scripts
-# that start servers).
-sys.path.insert(
-    0,
-    os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"
-    ),
-)
-from _servers import free_port  # noqa: E402
-from _servers import wait_port  # noqa: E402
-
-BIN = os.path.dirname(sys.executable)
-
-ZOPE_CONF = """%%define INSTANCE %(home)s
-instancehome $INSTANCE
-<zodb_db main>
-  <filestorage>
-    path $INSTANCE/var/Data.fs
-  </filestorage>
-  mount-point /
-</zodb_db>
-<product-config collective.cron>
-  engine huey
-  queue %(queue)s
-  %(threads)s
-</product-config>
-"""
 
 
 def percentile(values, fraction):
@@ -73,39 +57,6 @@ def percentile(values, fraction):
 # ---------------------------------------------------------------------------
 # Inside one Zope process
 # ---------------------------------------------------------------------------
-
-
-def start_zope(conf):
-    from Zope2.Startup.run import configure_wsgi
-
-    configure_wsgi(conf).prepare()
-    import Zope2
-
-    return Zope2.DB
-
-
-def open_site(db):
-    from AccessControl.SecurityManagement import newSecurityManager
-    from AccessControl.SpecialUsers import system
-    from collective.cron.sitecontext import open_site as _open_site
-
-    connection = db.open()
-    app = connection.root()["Application"]
-    if "Plone" not in app.objectIds():
-        from Products.CMFPlone.factory import addPloneSite
-        from Testing.makerequest import makerequest
-        from zope.globalrequest import setRequest
-
-        wrapped = makerequest(app)
-        setRequest(wrapped.REQUEST)
-        newSecurityManager(None, system)
-        addPloneSite(wrapped, "Plone", extension_ids=["collective.cron:default"])
-        import transaction
-
-        transaction.commit()
-    site, request = _open_site(app, "/Plone")
-    newSecurityManager(None, system)
-    return connection, site
 
 
 def measure_latency(db, runs, spacing):
@@ -318,9 +269,7 @@ def inside(arguments):
         from collective.cron.engines import huey as engine
 
         engine.stop_worker(graceful=True)
-        storage = os.path.join(
-            os.path.dirname(os.path.dirname(arguments.conf)), "var", "Data.fs"
-        )
+        storage = storage_path(arguments.conf)
         for crons in (10, 1000):
             print(
                 "bytes_per_run crons=%d bytes=%d"
@@ -334,20 +283,6 @@ def inside(arguments):
 # ---------------------------------------------------------------------------
 # The driver
 # ---------------------------------------------------------------------------
-
-
-def make_instance(workdir, name, queue, threads="threads 1"):
-    """A wsgi instance; ``threads`` is its product-config line ("" for the
-    default number of worker threads)."""
-    home = os.path.join(workdir, name)
-    subprocess.check_call(
-        [os.path.join(BIN, "mkwsgiinstance"), "-d", home, "-u", "admin:admin"],
-        stdout=subprocess.DEVNULL,
-    )
-    conf = os.path.join(home, "etc", "zope.conf")
-    with open(conf, "w") as stream:
-        stream.write(ZOPE_CONF % {"home": home, "queue": queue, "threads": threads})
-    return conf
 
 
 def run_part(conf, engine, part, arguments):
@@ -391,7 +326,7 @@ def scale_rows(arguments):
     from scale_http import run_scale
 
     for crons in arguments.scale_crons:
-        print(run_scale(crons, make_instance, free_port, wait_port))
+        print(run_scale(crons))
         sys.stdout.flush()
 
 
@@ -419,26 +354,11 @@ def driver(arguments):
         engines = [
             ("huey+sqlite", "sqlite:///" + os.path.join(workdir, "queue.sqlite"))
         ]
-        from collective.cron.testing import redis_required
-        from collective.cron.testing import redis_server_binary
-
         redis_binary = redis_server_binary()
         if redis_binary:
             port = free_port()
             redis = subprocess.Popen(
-                [
-                    redis_binary,
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    workdir,
-                ],
+                redis_command(redis_binary, port, workdir),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -465,9 +385,7 @@ def driver(arguments):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="collective.cron benchmarks")
-    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--conf", help=argparse.SUPPRESS)
+    parser = arguments_parser("collective.cron benchmarks")
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--part", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=200)
@@ -494,10 +412,7 @@ def main(argv=None):
     arguments.scale_crons = [
         int(part) for part in arguments.scale_crons.split(",") if part.strip()
     ]
-    if arguments.inside:
-        inside(arguments)
-    else:
-        driver(arguments)
+    run(arguments, inside, driver)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,15 @@ Usage: ``benchmarks/bench.py --scale-only [--scale-crons 100,1000,10000]``
 
 from __future__ import print_function
 
+from _site import add_crons
+from _site import free_port
+from _site import HERE
+from _site import make_instance
+from _site import open_site
+from _site import start_zope
+from _site import stop_worker
+from _site import wait_port
+
 import base64
 import json
 import os
@@ -40,41 +49,16 @@ except ImportError:  # pragma: no cover
     from urllib2 import Request  # noqa: F401
     from urllib2 import urlopen  # noqa: F401
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 REPEAT = 7
 AUTH = "Basic " + base64.b64encode(b"admin:admin").decode("ascii")
 
 
 def populate(conf, crons):
     """Inside a Zope process: a site with ``crons`` crons, their jobs queued."""
-    from bench import open_site
-    from bench import start_zope
-
     db = start_zope(conf)
-    from collective.cron.crontab import Cron
-    from collective.cron.crontab import Crontab
-
-    import transaction
-
-    try:
-        from collective.cron.engines import huey as engine
-
-        engine.stop_worker(graceful=True)
-    except ImportError:
-        pass
+    stop_worker()
     connection, site = open_site(db)
-    crontab = Crontab.load(site)
-    for number in range(crons):
-        crontab.add_cron(
-            Cron(
-                uid="scale-%05d" % number,
-                name="collective.cron.bench.noop",
-                periodicity="0 0 1 1 *",
-                description=u"cron number %d" % number,
-            )
-        )
-    crontab.save()
-    transaction.commit()
+    add_crons(site, crons, "scale-%05d", describe=True)
     connection.close()
     db.close()
     sys.stdout.flush()
@@ -133,7 +117,7 @@ def measure(base, storage, crons):
     )
 
 
-def run_scale(crons, make_instance, free_port, wait_port):
+def run_scale(crons):
     """One ``scale`` line for ``crons`` crons (a fresh instance)."""
     workdir = tempfile.mkdtemp(prefix="collective.cron-scale-http-")
     server = None

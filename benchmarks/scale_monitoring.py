@@ -18,21 +18,17 @@ Usage: ``.envs/py311-plone60/bin/python benchmarks/scale_monitoring.py``.
 
 from __future__ import print_function
 
-import argparse
+from _site import add_crons
+from _site import arguments_parser
+from _site import open_site
+from _site import run
+from _site import run_inside
+from _site import start_zope
+
 import datetime
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from bench import make_instance  # noqa: E402
-from bench import open_site  # noqa: E402
-from bench import start_zope  # noqa: E402
 
 
 def timed(call):
@@ -46,8 +42,6 @@ def inside(arguments):
     from collective.cron import clock
     from collective.cron import health
     from collective.cron import metrics
-    from collective.cron.crontab import Cron
-    from collective.cron.crontab import Crontab
     from collective.cron.interfaces import ILogStore
     from collective.cron.log import FAILURE
     from collective.cron.log import Log
@@ -56,17 +50,7 @@ def inside(arguments):
     import transaction
 
     connection, site = open_site(db)
-    crontab = Crontab.load(site)
-    for number in range(arguments.crons):
-        crontab.add_cron(
-            Cron(
-                uid="mon-%05d" % number,
-                name="collective.cron.bench.noop",
-                periodicity="0 0 1 1 *",
-            )
-        )
-    crontab.save()
-    transaction.commit()
+    add_crons(site, arguments.crons, "mon-%05d")
     store = ILogStore(site)
     now = clock.now()
     for number in range(arguments.crons):
@@ -126,43 +110,20 @@ def inside(arguments):
 
 
 def driver(arguments):
-    workdir = tempfile.mkdtemp(prefix="collective.cron-monitoring-")
-    try:
-        queue = "sqlite:///" + os.path.join(workdir, "queue.sqlite")
-        conf = make_instance(workdir, "monitoring", queue)
-        command = [
-            sys.executable,
-            os.path.abspath(__file__),
-            "--inside",
-            "--conf",
-            conf,
-            "--crons",
-            str(arguments.crons),
-            "--logs",
-            str(arguments.logs),
-        ]
-        environment = dict(os.environ)
-        environment["PYTHONPATH"] = HERE
-        environment.pop("COLLECTIVE_CRON_WORKER", None)
-        output = subprocess.check_output(command, env=environment)
-        for line in output.decode("utf-8").splitlines():
-            if line.startswith("monitoring "):
-                print(line)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    run_inside(
+        __file__,
+        "monitoring",
+        "monitoring",
+        ["--crons", str(arguments.crons), "--logs", str(arguments.logs)],
+    )
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--conf", help=argparse.SUPPRESS)
+    parser = arguments_parser(__doc__.splitlines()[1])
     parser.add_argument("--crons", type=int, default=10000)
     parser.add_argument("--logs", type=int, default=10)
     arguments = parser.parse_args(argv)
-    if arguments.inside:
-        inside(arguments)
-    else:
-        driver(arguments)
+    run(arguments, inside, driver)
 
 
 if __name__ == "__main__":

@@ -23,20 +23,18 @@ Usage: ``.envs/py311-plone60/bin/python benchmarks/scale_storage.py``.
 
 from __future__ import print_function
 
-import argparse
+from _site import add_crons
+from _site import arguments_parser
+from _site import open_site
+from _site import run
+from _site import run_inside
+from _site import start_zope
+from _site import stop_worker
+from _site import storage_path
+
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from bench import make_instance  # noqa: E402
-from bench import open_site  # noqa: E402
-from bench import start_zope  # noqa: E402
 
 
 def timed_commit(storage_path, change):
@@ -57,30 +55,10 @@ def inside(arguments):
     from collective.cron.crontab import Cron
     from collective.cron.crontab import Crontab
 
-    import transaction
-
-    try:
-        from collective.cron.engines import huey as engine
-
-        engine.stop_worker(graceful=True)
-    except ImportError:
-        pass
-    storage = os.path.join(
-        os.path.dirname(os.path.dirname(arguments.conf)), "var", "Data.fs"
-    )
+    stop_worker()
+    storage = storage_path(arguments.conf)
     connection, site = open_site(db)
-    crontab = Crontab.load(site)
-    for number in range(arguments.crons):
-        crontab.add_cron(
-            Cron(
-                uid="scale-%05d" % number,
-                name="collective.cron.bench.noop",
-                periodicity="0 0 1 1 *",
-                description=u"cron number %d" % number,
-            )
-        )
-    crontab.save()
-    transaction.commit()
+    add_crons(site, arguments.crons, "scale-%05d", describe=True)
     db.cacheMinimize()
 
     started = time.time()
@@ -156,43 +134,23 @@ def inside(arguments):
 
 
 def driver(arguments):
-    workdir = tempfile.mkdtemp(prefix="collective.cron-scale-")
-    try:
-        queue = "sqlite:///" + os.path.join(workdir, "queue.sqlite")
-        conf = make_instance(workdir, "storage", queue)
-        command = [
-            sys.executable,
-            os.path.abspath(__file__),
-            "--inside",
-            "--conf",
-            conf,
-            "--crons",
-            str(arguments.crons),
-        ] + (["--profile"] if arguments.profile else [])
-        environment = dict(os.environ)
-        environment["PYTHONPATH"] = HERE
-        environment.pop("COLLECTIVE_CRON_WORKER", None)
-        output = subprocess.check_output(command, env=environment)
-        for line in output.decode("utf-8").splitlines():
-            if line.startswith("storage "):
-                print(line)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    run_inside(
+        __file__,
+        "storage",
+        "storage",
+        ["--crons", str(arguments.crons)]
+        + (["--profile"] if arguments.profile else []),
+    )
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--conf", help=argparse.SUPPRESS)
+    parser = arguments_parser(__doc__.splitlines()[1])
     parser.add_argument("--crons", type=int, default=10000)
     parser.add_argument(
         "--profile", action="store_true", help="profile the edit (to stderr)"
     )
     arguments = parser.parse_args(argv)
-    if arguments.inside:
-        inside(arguments)
-    else:
-        driver(arguments)
+    run(arguments, inside, driver)
 
 
 if __name__ == "__main__":

@@ -8,22 +8,35 @@ run with different Pythons (the browser venv has no Plone), so this module
 imports nothing but the standard library. The scripts of this folder import
 it as ``_servers`` (their folder is on sys.path); benchmarks/bench.py adds
 this folder to sys.path first.
+
+``free_port`` and the redis-server command line are the test layers' own
+(``collective.cron.testing_servers``, standard library only), loaded here by
+the file's path: the browser venv has no collective.cron to import.
 """
 
+import importlib.util
+import os
 import socket
 import time
 
-HOST = "127.0.0.1"
+_spec = importlib.util.spec_from_file_location(
+    "_testing_servers",
+    os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        "src",
+        "collective",
+        "cron",
+        "testing_servers.py",
+    ),
+)
+_testing_servers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_testing_servers)
 
-
-def free_port():
-    """A TCP port of 127.0.0.1 that nothing listens on (at the time of asking)."""
-    sock = socket.socket()
-    try:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-    finally:
-        sock.close()
+HOST = _testing_servers.HOST
+free_port = _testing_servers.free_port
+redis_command = _testing_servers.redis_command
+redis_required = _testing_servers.redis_required
+redis_server_binary = _testing_servers.redis_server_binary
 
 
 def wait_port(port, timeout=60):

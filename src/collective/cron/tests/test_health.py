@@ -12,6 +12,8 @@ from collective.cron.crontab import Crontab
 from collective.cron.interfaces import IQueueManager
 from collective.cron.queue import queue_manager
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
+from collective.cron.testing import set_environment
+from collective.cron.testing import without_adapter
 from collective.cron.testing import zcasync_available
 from Products.CMFCore.interfaces import ISiteRoot
 from zope.component import getGlobalSiteManager
@@ -43,12 +45,7 @@ class TestMaskSecrets(unittest.TestCase):
 
     def test_configured_password_quoted_alone(self):
         # A client library may quote the password without its URL.
-        before = os.environ.get("COLLECTIVE_CRON_QUEUE")
-        os.environ["COLLECTIVE_CRON_QUEUE"] = "redis://u:longsecret@h:6379/0"
-        if before is None:
-            self.addCleanup(os.environ.pop, "COLLECTIVE_CRON_QUEUE")
-        else:
-            self.addCleanup(os.environ.__setitem__, "COLLECTIVE_CRON_QUEUE", before)
+        set_environment(self, COLLECTIVE_CRON_QUEUE="redis://u:longsecret@h:6379/0")
         self.assertEqual(
             health.mask_secrets(u"AUTH longsecret refused"), u"AUTH *** refused"
         )
@@ -77,17 +74,6 @@ class TestRunNow(unittest.TestCase):
         self.cron = Cron(name=u"collective.cron.test.ok", periodicity=u"@daily")
         Crontab.load(self.portal).save_cron(self.cron)
 
-    def with_environment(self, **values):
-        for name, value in values.items():
-            self.addCleanup(self.restore, name, os.environ.get(name))
-            os.environ[name] = value
-
-    def restore(self, name, value):
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-
     def reason(self):
         with self.assertRaises(health.RunNowError) as raised:
             health.run_now(self.portal, self.cron)
@@ -104,11 +90,7 @@ class TestRunNow(unittest.TestCase):
 
     def test_no_job_system(self):
         # The add-on's ZCML registers the queue manager; without it, none.
-        registry = getGlobalSiteManager()
-        registry.unregisterAdapter(queue_manager, (ISiteRoot,), IQueueManager)
-        self.addCleanup(
-            registry.registerAdapter, queue_manager, (ISiteRoot,), IQueueManager
-        )
+        without_adapter(self, queue_manager, (ISiteRoot,), IQueueManager)
         error = self.reason()
         self.assertEqual(error.reason, u"unavailable")
         self.assertEqual(error.message, health.NO_JOB_SYSTEM)
@@ -135,8 +117,8 @@ class TestRunNow(unittest.TestCase):
         with open(blocker, "w") as stream:
             stream.write("not a folder")
         folder = os.path.join(blocker, "queue")
-        self.with_environment(
-            COLLECTIVE_CRON_QUEUE="sqlite:///" + os.path.join(folder, "q.sqlite")
+        set_environment(
+            self, COLLECTIVE_CRON_QUEUE="sqlite:///" + os.path.join(folder, "q.sqlite")
         )
         return u"[Errno 20] Not a directory: %r" % (folder,)
 
@@ -149,7 +131,8 @@ class TestRunNow(unittest.TestCase):
     def test_nothing_queued_hides_the_password(self):
         # A huey queue URL that cannot work: an unavailable job system,
         # which queues nothing and says why, without the password.
-        self.with_environment(
+        set_environment(
+            self,
             COLLECTIVE_CRON_ENGINE="huey",
             COLLECTIVE_CRON_QUEUE="redis://u:longsecret@h:port/0",
         )

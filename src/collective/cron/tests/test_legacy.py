@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """The readers of collective.cron 2.x data: integer statuses, naive local dates."""
 
-from collective.cron.upgrades import legacy
+from collective.cron import legacy
 
 import datetime
 import os

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """Log: JSON round trips, statuses, messages and the logs of 2.x."""
 
+from collective.cron import legacy
 from collective.cron.cron import InvalidCron
 from collective.cron.log import FAILURE
 from collective.cron.log import Log
@@ -8,7 +9,6 @@ from collective.cron.log import NOTRUN
 from collective.cron.log import OK
 from collective.cron.log import STATUS_NAMES
 from collective.cron.log import WARN
-from collective.cron.upgrades import legacy
 
 import datetime
 import json

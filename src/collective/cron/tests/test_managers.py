@@ -23,11 +23,11 @@ from collective.cron.queue import UnavailableQueueManager
 from collective.cron.state import get_state
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
+from collective.cron.testing import set_environment
+from collective.cron.testing import without_adapter
 from Products.CMFCore.interfaces import ISiteRoot
-from zope.component import getGlobalSiteManager
 from zope.component import getMultiAdapter
 
-import os
 import transaction
 import unittest
 
@@ -131,26 +131,8 @@ class TestQueueLookup(unittest.TestCase):
     def setUp(self):
         self.portal = self.layer["portal"]
 
-    def without_job_system(self):
-        registry = getGlobalSiteManager()
-        registry.unregisterAdapter(queue_manager, (ISiteRoot,), IQueueManager)
-        self.addCleanup(
-            registry.registerAdapter, queue_manager, (ISiteRoot,), IQueueManager
-        )
-
-    def with_environment(self, **values):
-        for name, value in values.items():
-            self.addCleanup(self.restore, name, os.environ.get(name))
-            os.environ[name] = value
-
-    def restore(self, name, value):
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-
     def test_without_job_system_a_clear_error_and_the_crontab_is_saved(self):
-        self.without_job_system()
+        without_adapter(self, queue_manager, (ISiteRoot,), IQueueManager)
         with self.assertRaises(NoJobSystem) as raised:
             queue_for(self.portal)
         self.assertIn(u"no job system is available", u"%s" % (raised.exception,))
@@ -159,7 +141,7 @@ class TestQueueLookup(unittest.TestCase):
         self.assertIn(cron.uid, Crontab.load(self.portal).crons)
 
     def test_a_configuration_that_cannot_work_gives_an_unavailable_queue(self):
-        self.with_environment(COLLECTIVE_CRON_ENGINE="no-such-engine")
+        set_environment(self, COLLECTIVE_CRON_ENGINE="no-such-engine")
         queue = queue_for(self.portal)
         self.assertIsInstance(queue, UnavailableQueueManager)
         self.assertIsNone(queue.register_job(u"uid", clock.now()))
@@ -169,8 +151,10 @@ class TestQueueLookup(unittest.TestCase):
 
     def test_the_state_of_an_unavailable_queue_hides_a_password(self):
         # an address whose host is missing: the error quotes the address
-        self.with_environment(
-            COLLECTIVE_CRON_ENGINE="huey", COLLECTIVE_CRON_QUEUE="redis://:s3cret@/0"
+        set_environment(
+            self,
+            COLLECTIVE_CRON_ENGINE="huey",
+            COLLECTIVE_CRON_QUEUE="redis://:s3cret@/0",
         )
         state = queue_for(self.portal).state()
         self.assertIn(u"redis://:***@/0", state["error"])
