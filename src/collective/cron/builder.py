@@ -17,11 +17,13 @@ values of the wrong type, for clients that send JSON (REST, JSON import).
 
 from AccessControl import getSecurityManager
 from AccessControl.SpecialUsers import system as SYSTEM_USER
+from collective.cron import pause
 from collective.cron.compat import binary_type
 from collective.cron.compat import integer_types
 from collective.cron.compat import string_types
 from collective.cron.crontab import Cron
 from collective.cron.crontab import InvalidCron
+from collective.cron.periodicity import site_timezone
 from collective.cron.users import find_user
 
 # Fields a file or a request may set, in the order of ``Cron.dump()``.
@@ -36,6 +38,7 @@ FIELDS = (
     "logs_limit",
     "description",
     "missed",
+    "paused_until",
 )
 TEXT_FIELDS = (
     "uid",
@@ -45,6 +48,7 @@ TEXT_FIELDS = (
     "user",
     "description",
     "missed",
+    "paused_until",
 )
 
 
@@ -346,6 +350,12 @@ def build_cron(data, current=None, site=None, editor=False):
     for field in FIELDS:
         if field in data:
             values[field] = data[field]
+    if "paused_until" in data:
+        # Site time when no offset is given: the time the dashboard shows.
+        given = pause.parse(data["paused_until"], site_timezone() if site else None)
+        if current is not None:
+            given = pause.edited(current.paused_until, given)
+        values["paused_until"] = given
     if current is not None:
         values["uid"] = current.uid
     elif values.get("uid") is not None:

@@ -18,6 +18,7 @@ run is derived here only: ``last_log``, ``last_run``, ``last_status``.
 from collections import OrderedDict
 from collective.cron import clock
 from collective.cron import limits
+from collective.cron import pause
 from collective.cron import periodicity as periodicity_module
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
@@ -116,6 +117,7 @@ _VALIDATED_FIELDS = frozenset(
         "timezone",
         "description",
         "missed",
+        "paused_until",
     ]
 )
 
@@ -158,6 +160,7 @@ class Cron(object):
         timezone=u"",
         description=u"",
         missed=u"run_once",
+        paused_until=None,
         logs=None,
         crontab=None,
         strict=None,
@@ -177,6 +180,8 @@ class Cron(object):
         self.timezone = as_text(timezone).strip()
         self.description = limits.normalise_newlines(as_text(description))
         self.missed = as_text(missed or u"run_once")
+        # Aware UTC; a naive value is UTC (``builder`` reads site time).
+        self.paused_until = pause.parse(paused_until)
         self.crontab = crontab
         # Logs that came inside the JSON (2.x data, or a cron not in a
         # crontab): moved to the log store the next time the crontab saves.
@@ -278,14 +283,22 @@ class Cron(object):
         return self.crontab is None or bool(self.crontab.activated)
 
     @property
+    def paused(self):
+        """Whether a pause is going (``pause``): not scheduled until it ends."""
+        return pause.is_paused(self.paused_until)
+
+    @property
     def next(self):
         if not self.active:
             return None
         return self.next_after(clock.now())
 
     def next_after(self, when):
+        """The next occurrence after ``when``, not inside a pause."""
         return periodicity_module.next_occurrence(
-            self.periodicity, when, self.effective_timezone
+            self.periodicity,
+            pause.schedule_from(self.paused_until, when),
+            self.effective_timezone,
         )
 
     @property
@@ -354,6 +367,7 @@ class Cron(object):
         data["logs_limit"] = self.logs_limit
         data["description"] = self.description
         data["missed"] = self.missed
+        data["paused_until"] = clock.to_iso(self.paused_until)
         if include_logs:
             data["logs"] = [log.dump() for log in self.logs]
         return data
@@ -392,6 +406,7 @@ class Cron(object):
             timezone=data.get("timezone") or u"",
             description=data.get("description") or u"",
             missed=data.get("missed") or u"run_once",
+            paused_until=data.get("paused_until"),
             logs=logs,
             crontab=crontab,
             strict=strict,

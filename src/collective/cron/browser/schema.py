@@ -269,3 +269,15 @@ class ICronSchema(Interface):
         required=True,
         default=u"run_once",
     )
+
+    paused_until = schema.TextLine(
+        title=_(u"label_paused_until", default=u"Paused until"),
+        description=_(
+            u"help_paused_until",
+            default=u"Date and time in site time (YYYY-MM-DD HH:MM): the cron "
+            u"does not run before then and resumes by itself. Leave empty "
+            u"to resume now.",
+        ),
+        required=False,
+        missing_value=u"",
+    )

@@ -114,6 +114,8 @@ class CronSerializerBase(object):
                 cron.periodicity, request_language(self.request)
             ),
             "timezone": cron.timezone,
+            "paused_until": clock.to_iso(cron.paused_until),
+            "paused": cron.paused,
             "next": clock.to_iso(cron.next),
             "last_status": cron.last_status,
             "last_run": clock.to_iso(cron.last_run),

@@ -39,6 +39,7 @@ UID = object()  # a route segment that is a cron's uid
 # are ignored, so that "GET, change a value, PATCH it all" works.
 READ_ONLY_KEYS = (
     "active",
+    "paused",
     "schedule",
     "next",
     "next_runs",
