@@ -39,6 +39,7 @@ FIELDS = (
     "description",
     "missed",
     "paused_until",
+    "timeout",
 )
 TEXT_FIELDS = (
     "uid",
@@ -164,14 +165,15 @@ def check_types(data):
             "activated must be true or false, not %s" % (_json_type(value),),
             "activated",
         )
-    value = data.get("logs_limit")
-    if value is not None and (
-        isinstance(value, bool) or not isinstance(value, integer_types)
-    ):
-        raise InvalidCron(
-            "logs_limit must be a whole number, not %s" % (_json_type(value),),
-            "logs_limit",
-        )
+    for field in ("logs_limit", "timeout"):
+        value = data.get(field)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, integer_types)
+        ):
+            raise InvalidCron(
+                "%s must be a whole number, not %s" % (field, _json_type(value)),
+                field,
+            )
     value = data.get("environ")
     if value is not None and not isinstance(value, (dict,) + string_types):
         raise InvalidCron(

@@ -20,6 +20,7 @@ from collective.cron import clock
 from collective.cron import limits
 from collective.cron import pause
 from collective.cron import periodicity as periodicity_module
+from collective.cron import timeouts
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
 from collective.cron.compat import string_types
@@ -118,6 +119,7 @@ _VALIDATED_FIELDS = frozenset(
         "description",
         "missed",
         "paused_until",
+        "timeout",
     ]
 )
 
@@ -161,6 +163,7 @@ class Cron(object):
         description=u"",
         missed=u"run_once",
         paused_until=None,
+        timeout=0,
         logs=None,
         crontab=None,
         strict=None,
@@ -182,6 +185,8 @@ class Cron(object):
         self.missed = as_text(missed or u"run_once")
         # Aware UTC; a naive value is UTC (``builder`` reads site time).
         self.paused_until = pause.parse(paused_until)
+        # Whole seconds, 0 for none: reported overdue after (timeouts.py).
+        self.timeout = timeouts.parse(timeout)
         self.crontab = crontab
         # Logs that came inside the JSON (2.x data, or a cron not in a
         # crontab): moved to the log store the next time the crontab saves.
@@ -368,6 +373,7 @@ class Cron(object):
         data["description"] = self.description
         data["missed"] = self.missed
         data["paused_until"] = clock.to_iso(self.paused_until)
+        data["timeout"] = self.timeout
         if include_logs:
             data["logs"] = [log.dump() for log in self.logs]
         return data
@@ -407,6 +413,7 @@ class Cron(object):
             description=data.get("description") or u"",
             missed=data.get("missed") or u"run_once",
             paused_until=data.get("paused_until"),
+            timeout=data.get("timeout") or 0,
             logs=logs,
             crontab=crontab,
             strict=strict,

@@ -142,6 +142,7 @@ class CronForm(form.Form):
             "logs_limit": data["logs_limit"],
             "missed": data.get("missed") or u"run_once",
             "paused_until": data.get("paused_until") or None,
+            "timeout": data.get("timeout") or 0,
         }
         try:
             cron = build_cron(values, current=self.cron, site=self.context)
@@ -337,6 +338,7 @@ class EditCronForm(CronForm):
             "paused_until": pause.local_text(
                 cron.paused_until, self.crontab.default_timezone
             ),
+            "timeout": cron.timeout,
         }
 
 

@@ -281,3 +281,17 @@ class ICronSchema(Interface):
         required=False,
         missing_value=u"",
     )
+
+    timeout = schema.Int(
+        title=_(u"label_timeout", default=u"Timeout (seconds)"),
+        description=_(
+            u"help_timeout",
+            default=u"A run that takes longer is shown as overdue and its log "
+            u"says so; runners that check should_stop() end early. It does not "
+            u"kill the run. 0: no timeout.",
+        ),
+        required=False,
+        default=0,
+        min=0,
+        max=7 * 24 * 3600,
+    )

@@ -40,6 +40,7 @@ UID = object()  # a route segment that is a cron's uid
 READ_ONLY_KEYS = (
     "active",
     "paused",
+    "overdue",
     "schedule",
     "next",
     "next_runs",
