@@ -17,11 +17,13 @@ values of the wrong type, for clients that send JSON (REST, JSON import).
 
 from AccessControl import getSecurityManager
 from AccessControl.SpecialUsers import system as SYSTEM_USER
+from collective.cron import pause
 from collective.cron.compat import binary_type
 from collective.cron.compat import integer_types
 from collective.cron.compat import string_types
 from collective.cron.crontab import Cron
 from collective.cron.crontab import InvalidCron
+from collective.cron.periodicity import site_timezone
 from collective.cron.users import find_user
 
 # Fields a file or a request may set, in the order of ``Cron.dump()``.
@@ -36,6 +38,8 @@ FIELDS = (
     "logs_limit",
     "description",
     "missed",
+    "paused_until",
+    "timeout",
 )
 TEXT_FIELDS = (
     "uid",
@@ -45,6 +49,7 @@ TEXT_FIELDS = (
     "user",
     "description",
     "missed",
+    "paused_until",
 )
 
 
@@ -160,14 +165,15 @@ def check_types(data):
             "activated must be true or false, not %s" % (_json_type(value),),
             "activated",
         )
-    value = data.get("logs_limit")
-    if value is not None and (
-        isinstance(value, bool) or not isinstance(value, integer_types)
-    ):
-        raise InvalidCron(
-            "logs_limit must be a whole number, not %s" % (_json_type(value),),
-            "logs_limit",
-        )
+    for field in ("logs_limit", "timeout"):
+        value = data.get(field)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, integer_types)
+        ):
+            raise InvalidCron(
+                "%s must be a whole number, not %s" % (field, _json_type(value)),
+                field,
+            )
     value = data.get("environ")
     if value is not None and not isinstance(value, (dict,) + string_types):
         raise InvalidCron(
@@ -346,6 +352,12 @@ def build_cron(data, current=None, site=None, editor=False):
     for field in FIELDS:
         if field in data:
             values[field] = data[field]
+    if "paused_until" in data:
+        # Site time when no offset is given: the time the dashboard shows.
+        given = pause.parse(data["paused_until"], site_timezone() if site else None)
+        if current is not None:
+            given = pause.edited(current.paused_until, given)
+        values["paused_until"] = given
     if current is not None:
         values["uid"] = current.uid
     elif values.get("uid") is not None:

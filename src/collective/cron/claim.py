@@ -26,6 +26,7 @@ BTrees and saves of other crons never conflict with it.
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import logger
+from collective.cron import pause
 from collective.cron import periodicity
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Log
@@ -189,6 +190,11 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
     state = get_state(site, cron_uid, create=True)
     if state.is_handled(scheduled, trigger, job_id):
         return {"action": "skip", "reason": "duplicate"}
+    if trigger != "manual" and pause.paused_at(cron.paused_until, scheduled):
+        # Queued before the pause was set: not run, not missed (pause.py).
+        logger.info("Job for cron %s (%s) dropped: it is paused", cron.name, cron_uid)
+        state.mark_handled(scheduled, trigger, job_id)
+        return {"action": "skip", "reason": "paused"}
     key = (trigger, clock.to_iso(scheduled), job_id)
     if state.running is not None:
         if tuple(state.running[2]) == key:
@@ -207,8 +213,10 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
         # missed (instance down, job lost): coalesce them.
         due = []
         if state.handled is not None:
+            # Occurrences inside a pause were not missed (pause.py).
+            since = pause.schedule_from(cron.paused_until, state.handled)
             due = periodicity.occurrences_between(
-                cron.periodicity, state.handled, now, cron.effective_timezone, 1000
+                cron.periodicity, since, now, cron.effective_timezone, 1000
             )
         due = [when for when in due if when != scheduled]
         if scheduled not in due:

@@ -17,15 +17,17 @@ run is derived here only: ``last_log``, ``last_run``, ``last_status``.
 
 from collections import OrderedDict
 from collective.cron import clock
+from collective.cron import legacy
 from collective.cron import limits
+from collective.cron import pause
 from collective.cron import periodicity as periodicity_module
+from collective.cron import timeouts
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
 from collective.cron.compat import string_types
 from collective.cron.interfaces import ICron
 from collective.cron.interfaces import IJobRunner
 from collective.cron.limits import LIMITS  # noqa: F401 (shown by pages and docs)
-from collective.cron.upgrades import legacy
 from collective.cron.utils import as_bool
 from zope.component import getSiteManager
 from zope.component.hooks import getSite
@@ -116,6 +118,8 @@ _VALIDATED_FIELDS = frozenset(
         "timezone",
         "description",
         "missed",
+        "paused_until",
+        "timeout",
     ]
 )
 
@@ -158,6 +162,8 @@ class Cron(object):
         timezone=u"",
         description=u"",
         missed=u"run_once",
+        paused_until=None,
+        timeout=0,
         logs=None,
         crontab=None,
         strict=None,
@@ -177,6 +183,10 @@ class Cron(object):
         self.timezone = as_text(timezone).strip()
         self.description = limits.normalise_newlines(as_text(description))
         self.missed = as_text(missed or u"run_once")
+        # Aware UTC; a naive value is UTC (``builder`` reads site time).
+        self.paused_until = pause.parse(paused_until)
+        # Whole seconds, 0 for none: reported overdue after (timeouts.py).
+        self.timeout = timeouts.parse(timeout)
         self.crontab = crontab
         # Logs that came inside the JSON (2.x data, or a cron not in a
         # crontab): moved to the log store the next time the crontab saves.
@@ -278,14 +288,22 @@ class Cron(object):
         return self.crontab is None or bool(self.crontab.activated)
 
     @property
+    def paused(self):
+        """Whether a pause is going (``pause``): not scheduled until it ends."""
+        return pause.is_paused(self.paused_until)
+
+    @property
     def next(self):
         if not self.active:
             return None
         return self.next_after(clock.now())
 
     def next_after(self, when):
+        """The next occurrence after ``when``, not inside a pause."""
         return periodicity_module.next_occurrence(
-            self.periodicity, when, self.effective_timezone
+            self.periodicity,
+            pause.schedule_from(self.paused_until, when),
+            self.effective_timezone,
         )
 
     @property
@@ -354,6 +372,8 @@ class Cron(object):
         data["logs_limit"] = self.logs_limit
         data["description"] = self.description
         data["missed"] = self.missed
+        data["paused_until"] = clock.to_iso(self.paused_until)
+        data["timeout"] = self.timeout
         if include_logs:
             data["logs"] = [log.dump() for log in self.logs]
         return data
@@ -392,6 +412,8 @@ class Cron(object):
             timezone=data.get("timezone") or u"",
             description=data.get("description") or u"",
             missed=data.get("missed") or u"run_once",
+            paused_until=data.get("paused_until"),
+            timeout=data.get("timeout") or 0,
             logs=logs,
             crontab=crontab,
             strict=strict,

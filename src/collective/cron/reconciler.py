@@ -13,7 +13,6 @@ one job, which logs them as missed.
 
 from collective.cron import clock
 from collective.cron import logger
-from collective.cron import periodicity
 from collective.cron.claim import GRACE_SECONDS
 from collective.cron.claim import release_interrupted
 from collective.cron.crontab import Crontab
@@ -69,9 +68,7 @@ def reconcile_site(site, queue=None, now=None):
         else:
             # Never synchronised here: owe nothing before now.
             after = now
-        upcoming = periodicity.next_occurrence(
-            cron.periodicity, after, cron.effective_timezone
-        )
+        upcoming = cron.next_after(after)  # after a pause, if any
         if upcoming <= now - datetime.timedelta(seconds=GRACE_SECONDS):
             # Missed: a job for the oldest missed occurrence catches them all up.
             queue.register_job(cron.uid, now, trigger="schedule", scheduled=upcoming)

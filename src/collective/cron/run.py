@@ -26,6 +26,7 @@ that react to runs, e.g. to send a mail when a run fails.
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import logger
+from collective.cron import timeouts
 from collective.cron.compat import as_text
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import FAILURE
@@ -53,7 +54,7 @@ import traceback
 import transaction
 
 
-def _call_runner(site, cron, savepoint):
+def _call_runner(site, cron, savepoint, started=None):
     """Run the cron's runner as its user: (status, messages, detail).
 
     When the runner raises, everything since ``savepoint`` is rolled back
@@ -90,6 +91,8 @@ def _call_runner(site, cron, savepoint):
                 ],
                 u"",
             )
+        if hasattr(runner, "should_stop"):
+            runner.deadline = timeouts.deadline(cron.timeout, started)
         extra = _as_messages(runner.run())
         messages = list(getattr(runner, "messages", []) or []) + extra
         return (WARN if extra else OK), messages, u""
@@ -144,7 +147,7 @@ def run_claimed(
     savepoint = transaction.savepoint()
     before = written_oids(connection)
     notify(StartedCronJobEvent(site, cron))
-    status, messages, detail = _call_runner(site, cron, savepoint)
+    status, messages, detail = _call_runner(site, cron, savepoint, started)
     result = {
         "status": status,
         "messages": messages,
@@ -166,12 +169,26 @@ def record_run(site, cron, scheduled, trigger, job_id, result, notes=()):
     are messages added to the log (a retry after a conflict says so).
     """
     messages = list(result["messages"]) + list(notes)
+    status = result["status"]
+    duration = (result["ended"] - result["started"]).total_seconds()
+    if timeouts.is_overdue(cron.timeout, result["started"], result["ended"]):
+        messages.append(
+            log_text(
+                _(
+                    u"Overdue: the run took ${duration} s, longer than its "
+                    u"timeout of ${timeout} s",
+                    mapping={u"duration": int(duration), u"timeout": cron.timeout},
+                )
+            )
+        )
+        if status == OK:
+            status = WARN
     log = Log(
         date=result["ended"],
-        status=result["status"],
+        status=status,
         messages=messages,
         started=result["started"],
-        duration=(result["ended"] - result["started"]).total_seconds(),
+        duration=duration,
         trigger=trigger,
         instance=instance_id(),
         scheduled=scheduled,

@@ -16,6 +16,7 @@ It stays importable from ``collective.cron.crontab``, where 2.x and the
 documentation put it.
 """
 
+from collective.cron import clock
 from collective.cron import logger
 from collective.cron.compat import as_text
 from collective.cron.interfaces import ICron
@@ -48,6 +49,8 @@ class Runner(_Abstract):
         self.cron = cron
         self.messages = []
         self.percent = None
+        # Set by the run (run.py) from the cron's timeout: see should_stop.
+        self.deadline = None
 
     @property
     def environ(self):
@@ -65,6 +68,16 @@ class Runner(_Abstract):
         logger.info(
             "cron %s (%s): %s%% %s", self.cron.name, self.cron.uid, self.percent, text
         )
+
+    def should_stop(self):
+        """True once the run is past the cron's timeout.
+
+        Python threads cannot be killed: nothing stops a runner that does
+        not ask.  A long runner checks this between two pieces of work and
+        returns early (with a message saying what is left for next time).
+        Always False for a cron without a timeout.
+        """
+        return self.deadline is not None and clock.now() > self.deadline
 
     @abc.abstractmethod
     def run(self):

@@ -22,6 +22,7 @@ Who writes what (so that saving the crontab never makes a run conflict):
 """
 
 from collective.cron import clock
+from collective.cron import timeouts
 from collective.cron.interfaces import IQueueManager
 from collective.cron.utils import annotation_tree
 from persistent import Persistent
@@ -156,3 +157,15 @@ def running_is_stale(site, state):
     if alive is None:
         return clock.now() - clock.as_utc(state.running[1]) > UNKNOWN_WORKER_TIMEOUT
     return alive is False
+
+
+def run_overdue(site, cron, now=None):
+    """Whether the run of ``cron`` going on now is past its timeout.
+
+    Read from the running marker, never written: a write here while the
+    run goes on would make its commit conflict (``timeouts``).
+    """
+    if not cron.timeout:
+        return False
+    started = timeouts.running_started(get_state(site, cron.uid))
+    return timeouts.is_overdue(cron.timeout, started, now or clock.now())

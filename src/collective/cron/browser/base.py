@@ -27,6 +27,7 @@ from collective.cron import periodicity
 from collective.cron.browser import helpers
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import STATUS_NAMES
+from collective.cron.state import run_overdue
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
@@ -211,6 +212,10 @@ class DashboardPage(BrowserView):
             u"timezone": cron.effective_timezone,
             u"timezone_is_default": not cron.timezone,
             u"activated": cron.activated,
+            u"paused": cron.paused,
+            u"paused_time": self.time(cron.paused_until) if cron.paused else u"",
+            u"paused_iso": self.iso(cron.paused_until) if cron.paused else u"",
+            u"overdue": run_overdue(self.context, cron),
             u"next": next_run,
             u"next_time": self.time(next_run),
             u"next_relative": self.relative(next_run),

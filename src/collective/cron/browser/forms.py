@@ -14,6 +14,7 @@ plone.protect's token (``enableCSRFProtection``).
 
 from collective.cron import _
 from collective.cron import clock
+from collective.cron import pause
 from collective.cron import periodicity
 from collective.cron.browser import helpers
 from collective.cron.browser.base import DashboardPage
@@ -140,8 +141,36 @@ class CronForm(form.Form):
             "environ": data.get("environ") or u"{}",
             "logs_limit": data["logs_limit"],
             "missed": data.get("missed") or u"run_once",
+            "paused_until": data.get("paused_until") or None,
+            "timeout": data.get("timeout") or 0,
         }
-        return build_cron(values, current=self.cron, site=self.context)
+        try:
+            cron = build_cron(values, current=self.cron, site=self.context)
+        except InvalidCron as error:
+            if error.field != "paused_until":
+                raise
+            raise InvalidCron(
+                helpers.translated(
+                    _(
+                        u"error_paused_until",
+                        default=u"Write a date and time as YYYY-MM-DD HH:MM "
+                        u"(site time), at most ten years ahead.",
+                    )
+                ),
+                "paused_until",
+            )
+        if values["paused_until"] and not cron.paused:
+            raise InvalidCron(
+                helpers.translated(
+                    _(
+                        u"error_paused_until_past",
+                        default=u"This time is already past: give a later one, "
+                        u"or leave the field empty to resume now.",
+                    )
+                ),
+                "paused_until",
+            )
+        return cron
 
     def notify(self, message, kind=u"info"):
         IStatusMessage(self.request).add(message, type=kind)
@@ -306,6 +335,10 @@ class EditCronForm(CronForm):
             "environ": json.dumps(cron.environ, indent=2, sort_keys=True),
             "logs_limit": cron.logs_limit,
             "missed": cron.missed,
+            "paused_until": pause.local_text(
+                cron.paused_until, self.crontab.default_timezone
+            ),
+            "timeout": cron.timeout,
         }
 
 

@@ -269,3 +269,29 @@ class ICronSchema(Interface):
         required=True,
         default=u"run_once",
     )
+
+    paused_until = schema.TextLine(
+        title=_(u"label_paused_until", default=u"Paused until"),
+        description=_(
+            u"help_paused_until",
+            default=u"Date and time in site time (YYYY-MM-DD HH:MM): the cron "
+            u"does not run before then and resumes by itself. Leave empty "
+            u"to resume now.",
+        ),
+        required=False,
+        missing_value=u"",
+    )
+
+    timeout = schema.Int(
+        title=_(u"label_timeout", default=u"Timeout (seconds)"),
+        description=_(
+            u"help_timeout",
+            default=u"A run that takes longer is shown as overdue and its log "
+            u"says so; runners that check should_stop() end early. It does not "
+            u"kill the run. 0: no timeout.",
+        ),
+        required=False,
+        default=0,
+        min=0,
+        max=7 * 24 * 3600,
+    )

@@ -10,6 +10,7 @@ from collective.cron import clock
 from collective.cron import health
 from collective.cron import listing
 from collective.cron import logger
+from collective.cron import pause
 from collective.cron import periodicity
 from collective.cron.browser import helpers
 from collective.cron.browser.base import CRON_VIEW
@@ -244,7 +245,7 @@ class CronPage(DashboardPage):
         try:
             runs = periodicity.next_occurrences(
                 self.cron.periodicity,
-                clock.now(),
+                pause.schedule_from(self.cron.paused_until, clock.now()),
                 self.cron.effective_timezone,
                 count=PREVIEW_COUNT,
             )

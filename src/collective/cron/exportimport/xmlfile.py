@@ -43,6 +43,8 @@ XML_ATTRIBUTES = (
     "user",
     "logs_limit",
     "missed",
+    "paused_until",
+    "timeout",
 )
 XML_CHILDREN = ("description", "environ")
 
@@ -214,7 +216,12 @@ def crons_xml(site=None):
         data = cron.dump(include_logs=False)
         element = etree.SubElement(root, "cron")
         for name in XML_ATTRIBUTES:
-            if name in ("timezone", "user") and not data[name]:
+            if not data.get(name) and name in (
+                "timezone",
+                "user",
+                "paused_until",
+                "timeout",
+            ):
                 continue
             element.set(name, _xml_value(data[name]))
         if cron.description:

@@ -18,6 +18,7 @@ from collective.cron.compat import quote
 from collective.cron.interfaces import ICron
 from collective.cron.interfaces import ICrontab
 from collective.cron.interfaces import ILog
+from collective.cron.state import run_overdue
 from plone.restapi.batching import HypermediaBatch
 from plone.restapi.interfaces import ISerializeToJson
 from plone.restapi.interfaces import ISerializeToJsonSummary
@@ -114,6 +115,8 @@ class CronSerializerBase(object):
                 cron.periodicity, request_language(self.request)
             ),
             "timezone": cron.timezone,
+            "paused_until": clock.to_iso(cron.paused_until),
+            "paused": cron.paused,
             "next": clock.to_iso(cron.next),
             "last_status": cron.last_status,
             "last_run": clock.to_iso(cron.last_run),
@@ -151,6 +154,8 @@ class SerializeCronToJson(CronSerializerBase):
                 "environ": dict(cron.environ),
                 "logs_limit": cron.logs_limit,
                 "missed": cron.missed,
+                "timeout": cron.timeout,
+                "overdue": run_overdue(getSite(), cron),
                 "effective_timezone": cron.effective_timezone,
                 "has_runner": cron.has_runner(),
                 "next_runs": [clock.to_iso(when) for when in upcoming],

@@ -241,6 +241,8 @@ class TestAdd(RestApiMixin, unittest.TestCase):
             u"logs_limit": 3,
             u"description": u"d",
             u"missed": u"skip",
+            u"paused_until": u"2030-01-15T10:00:00+00:00",
+            u"timeout": 600,
         }
         response = self.api.post(u"@crons", json=body)
         self.assertEqual(response.status_code, 201, response.text)

@@ -39,6 +39,8 @@ UID = object()  # a route segment that is a cron's uid
 # are ignored, so that "GET, change a value, PATCH it all" works.
 READ_ONLY_KEYS = (
     "active",
+    "paused",
+    "overdue",
     "schedule",
     "next",
     "next_runs",
