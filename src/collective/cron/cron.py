@@ -17,6 +17,7 @@ run is derived here only: ``last_log``, ``last_run``, ``last_status``.
 
 from collections import OrderedDict
 from collective.cron import clock
+from collective.cron import cronfields
 from collective.cron import legacy
 from collective.cron import limits
 from collective.cron import pause
@@ -25,6 +26,12 @@ from collective.cron import timeouts
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
 from collective.cron.compat import string_types
+from collective.cron.cronfields import DEFAULT_LOGS_LIMIT
+from collective.cron.cronfields import InvalidCron
+from collective.cron.cronfields import MAX_LOGS_LIMIT  # noqa: F401 (pages)
+from collective.cron.cronfields import MISSED_POLICIES
+from collective.cron.cronfields import TOO_DEEP
+from collective.cron.cronfields import VALIDATED_FIELDS
 from collective.cron.interfaces import ICron
 from collective.cron.interfaces import IJobRunner
 from collective.cron.limits import LIMITS  # noqa: F401 (shown by pages and docs)
@@ -36,114 +43,6 @@ from zope.interface import providedBy
 
 import json
 import uuid
-
-MISSED_POLICIES = ("run_once", "skip")
-DEFAULT_LOGS_LIMIT = 20
-MAX_LOGS_LIMIT = LIMITS["logs_limit"]
-# A text of parameters longer than this is refused without being parsed.
-MAX_ENVIRON_TEXT = 10 * LIMITS["environ_chars"]
-
-
-class InvalidCron(ValueError):
-    """A cron (or one of its logs) cannot be built from the given data.
-
-    ``field`` names the offending attribute, so forms and the REST API can
-    point at it.
-    """
-
-    def __init__(self, message, field=None):
-        super(InvalidCron, self).__init__(message)
-        self.field = field
-
-
-# -- field coercion ----------------------------------------------------
-
-
-def _environ(value, strict=True):
-    """The parameters of a cron: a dict, or JSON text of one.
-
-    Their limits are checked by ``Cron.validate``; here only what makes
-    them unreadable: a text too long to parse, broken JSON, nesting deeper
-    than the parser can follow (a RecursionError otherwise), not an object.
-    """
-    if value is None or value == "":
-        return {}
-    if isinstance(value, (string_types, binary_type)):
-        if strict and len(value) > MAX_ENVIRON_TEXT:
-            raise InvalidCron(
-                "The parameters are too long (%d characters): at most %d "
-                "characters of JSON are accepted"
-                % (len(value), LIMITS["environ_chars"]),
-                "environ",
-            )
-        try:
-            value = json.loads(value)
-        except ValueError as error:
-            raise InvalidCron("Parameters are not valid JSON: %s" % (error,), "environ")
-        except RuntimeError:  # RecursionError on Python 3
-            raise InvalidCron(_TOO_DEEP, "environ")
-    if not isinstance(value, dict):
-        raise InvalidCron(
-            "Parameters must be a JSON object ({...}), not %s"
-            % (type(value).__name__,),
-            "environ",
-        )
-    return dict(value)
-
-
-def _logs_limit(value):
-    try:
-        limit = int(value)
-    except (TypeError, ValueError):
-        raise InvalidCron(
-            "The logs limit must be a whole number, not %r" % (value,), "logs_limit"
-        )
-    if limit < 1 or limit > MAX_LOGS_LIMIT:
-        raise InvalidCron(
-            "The logs limit must be between 1 and %d, not %d" % (MAX_LOGS_LIMIT, limit),
-            "logs_limit",
-        )
-    return limit
-
-
-# Assigning one of these makes the cron validate again before it is saved.
-_VALIDATED_FIELDS = frozenset(
-    [
-        "uid",
-        "name",
-        "periodicity",
-        "user",
-        "environ",
-        "logs_limit",
-        "timezone",
-        "description",
-        "missed",
-        "paused_until",
-        "timeout",
-    ]
-)
-
-_TOO_DEEP = (
-    "The parameters are nested more than %d levels deep (objects and lists "
-    "inside each other)" % (LIMITS["environ_depth"],)
-)
-
-
-_valid_periodicities = {}
-
-
-def _validated_periodicity(expression, max_length=periodicity_module.MAX_LENGTH):
-    """``periodicity.validate`` remembered: a crontab is read on every run,
-    and parsing each expression again costs milliseconds per cron.  Only
-    valid expressions are remembered, and the length limit is checked
-    before this is called."""
-    normalized = _valid_periodicities.get(expression)
-    if normalized is None:
-        normalized = periodicity_module.validate(expression, max_length)
-        if len(_valid_periodicities) > 4096:
-            _valid_periodicities.clear()
-        _valid_periodicities[expression] = normalized
-    return normalized
 
 
 @implementer(ICron)
@@ -178,8 +77,8 @@ class Cron(object):
         self.periodicity = as_text(periodicity).strip()
         self.activated = as_bool(activated)
         self.user = as_text(user).strip()
-        self.environ = _environ(environ, strict)
-        self.logs_limit = _logs_limit(logs_limit)
+        self.environ = cronfields.environ_dict(environ, strict)
+        self.logs_limit = cronfields.logs_limit(logs_limit)
         self.timezone = as_text(timezone).strip()
         self.description = limits.normalise_newlines(as_text(description))
         self.missed = as_text(missed or u"run_once")
@@ -201,7 +100,7 @@ class Cron(object):
         # ``validated`` tells ``Crontab.save`` which crons to check again:
         # a crontab of 10,000 crons saves one changed cron cheaply.  A
         # change made inside ``environ`` (not by assigning it) is not seen.
-        if name in _VALIDATED_FIELDS:
+        if name in VALIDATED_FIELDS:
             object.__setattr__(self, "validated", False)
         object.__setattr__(self, name, value)
 
@@ -244,7 +143,7 @@ class Cron(object):
                 "A cron needs a name (the name of its job runner)", "name"
             )
         try:
-            self.periodicity = _validated_periodicity(
+            self.periodicity = cronfields.validated_periodicity(
                 self.periodicity,
                 (
                     periodicity_module.STORED_MAX_LENGTH
@@ -268,7 +167,7 @@ class Cron(object):
                 % (self.missed, ", ".join(MISSED_POLICIES)),
                 "missed",
             )
-        self.logs_limit = _logs_limit(self.logs_limit)
+        self.logs_limit = cronfields.logs_limit(self.logs_limit)
         self.validated = True
 
     @property
@@ -395,7 +294,7 @@ class Cron(object):
             except ValueError as error:
                 raise InvalidCron("A cron is not valid JSON: %s" % (error,))
             except RuntimeError:  # RecursionError: only parameters nest
-                raise InvalidCron(_TOO_DEEP, "environ")
+                raise InvalidCron(TOO_DEEP, "environ")
         if not isinstance(data, dict):
             raise InvalidCron("A cron must be a JSON object, not %r" % (data,))
         logs = []

@@ -24,6 +24,7 @@ from collective.cron import clock
 from collective.cron import periodicity
 from collective.cron.compat import as_text
 from collective.cron.compat import string_types
+from collective.cron.cronfields import InvalidCron
 
 import datetime
 
@@ -36,9 +37,6 @@ EPSILON = datetime.timedelta(microseconds=1)
 
 
 def _invalid(message):
-    # Imported here: cron.py imports this module.
-    from collective.cron.cron import InvalidCron
-
     return InvalidCron(message, FIELD)
 
 

@@ -19,6 +19,7 @@ module reads and checks the value; ``Cron`` stores it.
 
 from collective.cron.compat import integer_types
 from collective.cron.compat import string_types
+from collective.cron.cronfields import InvalidCron
 
 import datetime
 
@@ -28,9 +29,6 @@ MAX_TIMEOUT = 7 * 24 * 3600
 
 
 def _invalid(message):
-    # Imported here: cron.py imports this module.
-    from collective.cron.cron import InvalidCron
-
     return InvalidCron(message, FIELD)
 
 
