@@ -10,11 +10,16 @@ Contract:
   failures in a row).  Kinds: ``failure`` (the N-th failure in a row, N =
   ``failures``; every further one only with ``every_failure``),
   ``recovery`` (an OK or WARN run after an alerted failure or not-run),
-  ``notrun`` (the run was not run, or NOTRUN logs of missed or skipped
-  occurrences came just before it).  Once per change of state: no storm.
+  ``notrun`` (the run was not run, or occurrences were logged as missed or
+  skipped).  Once per change of state: no storm.
+* **At once for occurrences not run**: the claim fires
+  ``INotRunCronJobEvent`` when it writes NOTRUN logs (missed occurrences,
+  a late one under the ``skip`` policy, one skipped while the previous run
+  was still going), so the alert leaves then, not at the next run.
 * **Once, from one instance**: the state is written in the transaction
-  that records the run (a run is recorded exactly once); a conflict
-  aborts it and its alert with it, the retry decides again.
+  that records the run or the NOTRUN logs (each is committed exactly
+  once); a conflict aborts it and its alert with it, the retry decides
+  again.
 * **After commit, never blocking it**: the alert leaves as plain data
   through an after-commit hook, on a daemon thread: e-mail through the
   site's MailHost settings, and a webhook: a JSON POST whose
@@ -83,7 +88,10 @@ def decide(previous, status, notrun_before, config):
         # Below the threshold the state does not change: reaching it alerts.
         return kind, {"state": "failing" if reached else was, "failures": failures}
     if status == NOTRUN:
-        if config.on_notrun and was != "notrun":
+        if not config.on_notrun:
+            # Not alerted, so no state to recover from either.
+            return None, previous
+        if was != "notrun":
             kind = "notrun"
         return kind, {"state": "notrun", "failures": failures}
     if was in ("failing", "notrun"):
@@ -134,6 +142,13 @@ def on_finished(event):
         logger.exception(
             "collective.cron: no alert for cron %s", getattr(event.cron, "uid", None)
         )
+
+
+def on_not_run(event):
+    """Subscriber of INotRunCronJobEvent: the same decision as for a run,
+    made in the claim's transaction (which wrote the NOTRUN logs), so the
+    alert leaves when the occurrence is missed, not at the next run."""
+    on_finished(event)
 
 
 def _on_finished(event):

@@ -5,6 +5,7 @@ from collective.cron.interfaces import ICrontabSynchronisationEvent
 from collective.cron.interfaces import IFailedCronJobEvent
 from collective.cron.interfaces import IFinishedCronJobEvent
 from collective.cron.interfaces import IModifiedCrontabEvent
+from collective.cron.interfaces import INotRunCronJobEvent
 from collective.cron.interfaces import IServerRestartEvent
 from collective.cron.interfaces import IStartedCronJobEvent
 from zope.interface import implementer
@@ -50,4 +51,9 @@ class FinishedCronJobEvent(CronJobEvent):
 
 @implementer(IFailedCronJobEvent)
 class FailedCronJobEvent(CronJobEvent):
+    pass
+
+
+@implementer(INotRunCronJobEvent)
+class NotRunCronJobEvent(CronJobEvent):
     pass

@@ -295,6 +295,13 @@ class IFailedCronJobEvent(ICronJobEvent):
     """A cron job raised an error."""
 
 
+class INotRunCronJobEvent(ICronJobEvent):
+    """Occurrences of a cron were logged as not run (missed, or skipped
+    while the previous run was still going), in the transaction of the
+    claim that logged them: fired once, by the instance that wrote the
+    logs.  ``log`` is the newest of those NOTRUN logs."""
+
+
 class IJobEngine(Interface):
     """A job engine: its queue manager and this process's worker.
 

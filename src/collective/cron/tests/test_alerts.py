@@ -138,6 +138,8 @@ class TestDecide(HealthMixin, unittest.TestCase):
         self.assertEqual(
             self.kinds([NOTRUN, OK], on_notrun=False, on_recovery=False), [None, None]
         )
+        # Not alerted, so nothing to recover from.
+        self.assertEqual(self.kinds([NOTRUN, OK], on_notrun=False), [None, None])
 
     def test_missed_before_a_good_run(self):
         kind, alert = alerts.decide(None, OK, True, Config())
