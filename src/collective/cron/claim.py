@@ -107,7 +107,7 @@ def _append_logs(site, cron, logs):
     for log in logs:
         store.append(cron.uid, log, cron.logs_limit)
     if logs and logs[-1].status == NOTRUN:
-        notify(NotRunCronJobEvent(site, cron, logs[-1]))
+        notify(NotRunCronJobEvent(site, cron, logs[-1], logs))
 
 
 def _prepare_log_book(site, uid):

@@ -56,4 +56,8 @@ class FailedCronJobEvent(CronJobEvent):
 
 @implementer(INotRunCronJobEvent)
 class NotRunCronJobEvent(CronJobEvent):
-    pass
+    """``log`` is the newest of the NOTRUN ``logs`` written together."""
+
+    def __init__(self, site, cron, log=None, logs=()):
+        super(NotRunCronJobEvent, self).__init__(site, cron, log)
+        self.logs = list(logs) or ([log] if log is not None else [])

@@ -301,6 +301,8 @@ class INotRunCronJobEvent(ICronJobEvent):
     claim that logged them: fired once, by the instance that wrote the
     logs.  ``log`` is the newest of those NOTRUN logs."""
 
+    logs = Attribute("The NOTRUN logs written together, oldest first")
+
 
 class IJobEngine(Interface):
     """A job engine: its queue manager and this process's worker.
