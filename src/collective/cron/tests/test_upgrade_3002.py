@@ -82,3 +82,18 @@ class TestUpgradeTo3002(unittest.TestCase):
         # Run again, it counts nothing twice.
         self.upgrade()
         self.assertEqual(get_state(self.portal, u"old").counters["runs"][OK], 2)
+
+
+class TestSchemaName(unittest.TestCase):
+
+    layer = COLLECTIVE_CRON_INTEGRATION_TESTING
+
+    def test_the_schema_keeps_its_public_name(self):
+        """Moved to ``alertschema``; add-ons and registry.xml import it from
+        ``interfaces``, which must give the same schema."""
+        from collective.cron import alertschema
+        from collective.cron import interfaces
+
+        self.assertIs(interfaces.IAlertSettings, alertschema.IAlertSettings)
+        self.assertIs(interfaces._web_address, alertschema._web_address)
+        self.assertIn("webhook_url", interfaces.IAlertSettings.names())
