@@ -28,6 +28,7 @@ Contract:
   An aborted run sends nothing.
 """
 
+from collective.cron import _
 from collective.cron import logger
 from collective.cron.compat import as_text
 from collective.cron.compat import HTTPError
@@ -38,10 +39,13 @@ from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
 from collective.cron.state import get_state
 from collective.cron.state import instance_id
+from email.header import Header
 from email.mime.text import MIMEText
 from plone.registry.interfaces import IRegistry
 from ZODB.POSException import ConflictError
 from zope.component import queryUtility
+from zope.i18n import translate
+from zope.i18nmessageid import Message
 
 import hashlib
 import hmac
@@ -178,6 +182,45 @@ def _on_finished(event):
         state.alert = alert
 
 
+SUBJECTS = {
+    "failure": _(u"Cron failing: ${title}"),
+    "recovery": _(u"Cron recovered: ${title}"),
+    "notrun": _(u"Cron not run: ${title}"),
+}
+
+
+def site_language():
+    """The site's default language (alerts leave outside any request, so
+    there is no browser language to follow)."""
+    registry = queryUtility(IRegistry)
+    language = registry.get("plone.default_language") if registry else None
+    return language or "en"
+
+
+def mail_text(data, language):
+    """(subject, body) of the alert e-mail for ``data`` (:func:`payload`),
+    translated into ``language``."""
+
+    def tr(message, **mapping):
+        if mapping:
+            message = Message(message, mapping=mapping)
+        return translate(message, target_language=language)
+
+    cron = data["cron"]
+    subject = u"[cron] " + tr(SUBJECTS[data["event"]], title=cron["title"])
+    lines = [
+        subject,
+        u"",
+        tr(_(u"Site: ${url}"), url=data["site_url"]),
+        tr(_(u"Cron: ${name} (${uid})"), name=cron["name"], uid=cron["uid"]),
+        tr(_(u"Status: ${status}"), status=data["status"]),
+        tr(_(u"Date: ${date}"), date=data["date"] or u""),
+        tr(_(u"Failures in a row: ${count}"), count=data["failures"]),
+        u"",
+    ]
+    return subject, u"\n".join(lines + list(data["messages"]))
+
+
 def signature(body, secret):
     """``sha256=<hex>``: HMAC-SHA256 of the body bytes with the secret."""
     digest = hmac.new(
@@ -219,26 +262,9 @@ class Delivery(object):
                 "mail settings (MailHost, sender address)"
             )
             return
-        subject = u"[cron] %s: %s (%s)" % (
-            self.data["event"],
-            self.data["cron"]["title"],
-            self.data["status"],
-        )
-        text = u"\n".join(
-            [
-                subject,
-                u"",
-                u"Site: %s" % self.data["site_url"],
-                u"Cron: %s (%s)"
-                % (self.data["cron"]["name"], self.data["cron"]["uid"]),
-                u"Date: %s" % self.data["date"],
-                u"Failures in a row: %s" % self.data["failures"],
-                u"",
-            ]
-            + list(self.data["messages"])
-        )
+        subject, text = mail_text(self.data, site_language())
         message = MIMEText(text.encode("utf-8"), "plain", "utf-8")
-        message["Subject"] = subject
+        message["Subject"] = Header(subject, "utf-8")
         message["From"] = sender
         message["To"] = ", ".join(recipients)
         self.targets.append(

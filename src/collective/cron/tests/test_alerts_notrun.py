@@ -9,6 +9,7 @@ from collective.cron import alerts
 from collective.cron import clock
 from collective.cron import jobrunner
 from collective.cron.compat import PY2
+from collective.cron.compat import text_type
 from collective.cron.interfaces import ILogStore
 from collective.cron.log import NOTRUN
 from collective.cron.log import OK
@@ -18,10 +19,13 @@ from collective.cron.tests.frozen import at
 from collective.cron.tests.frozen import EVERY_5
 from collective.cron.tests.frozen import START
 from collective.cron.tests.test_health_view import HealthMixin
+from email.header import decode_header
+from email.header import make_header
 from plone.registry.interfaces import IRegistry
 from zope.component import getUtility
 from zope.component.hooks import setSite
 
+import email
 import json
 import time
 import transaction
@@ -117,6 +121,39 @@ class TestNotRunAlerts(HealthMixin, unittest.TestCase):
         self.assertEqual(log.status, OK)
         self.assertEqual(self.statuses().count(NOTRUN), 3)
         self.assertEqual(self.events(2), ["notrun", "recovery"])
+
+    def test_the_mail_is_in_the_site_language(self):
+        getUtility(IRegistry)["plone.default_language"] = "fr"
+        transaction.commit()
+        clock.advance(minutes=23)
+        self.execute(at(5), u"job-1")
+        self.assertTrue(wait_for(lambda: self.smtp.messages))
+        mail = email.message_from_bytes(self.smtp.messages[0].content)
+        subject = text_type(make_header(decode_header(mail["Subject"])))
+        self.assertEqual(subject, u"[cron] Cron non exécuté : collective.cron.test.ok")
+        body = mail.get_payload(decode=True).decode("utf-8")
+        self.assertIn(u"Statut : NOTRUN", body)
+        self.assertIn(u"Échecs consécutifs : 0", body)
+        self.assertIn(u"Cron : collective.cron.test.ok (late)", body)
+
+    def test_the_mail_text_in_german_and_english(self):
+        data = {
+            "event": "failure",
+            "cron": {"title": u"Aufräumen", "name": u"cleanup", "uid": u"u1"},
+            "site_url": u"http://example.org/Plone",
+            "status": u"FAILURE",
+            "date": u"2040-01-15T10:05:00+00:00",
+            "failures": 3,
+            "messages": [u"ValueError: kaputt"],
+        }
+        subject, body = alerts.mail_text(data, "de")
+        self.assertEqual(subject, u"[cron] Cron schlägt fehl: Aufräumen")
+        self.assertIn(u"Fehlschläge in Folge: 3", body)
+        self.assertIn(u"Datum: 2040-01-15T10:05:00+00:00", body)
+        self.assertTrue(body.endswith(u"ValueError: kaputt"))
+        subject, body = alerts.mail_text(data, "en")
+        self.assertEqual(subject, u"[cron] Cron failing: Aufräumen")
+        self.assertIn(u"Failures in a row: 3", body)
 
     def test_not_run_alerts_off_send_nothing_and_no_recovery(self):
         alerts.settings().on_notrun = False
