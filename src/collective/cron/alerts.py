@@ -10,11 +10,16 @@ Contract:
   failures in a row).  Kinds: ``failure`` (the N-th failure in a row, N =
   ``failures``; every further one only with ``every_failure``),
   ``recovery`` (an OK or WARN run after an alerted failure or not-run),
-  ``notrun`` (the run was not run, or NOTRUN logs of missed or skipped
-  occurrences came just before it).  Once per change of state: no storm.
+  ``notrun`` (the run was not run, or occurrences were logged as missed or
+  skipped).  Once per change of state: no storm.
+* **At once for occurrences not run**: the claim fires
+  ``INotRunCronJobEvent`` when it writes NOTRUN logs (missed occurrences,
+  a late one under the ``skip`` policy, one skipped while the previous run
+  was still going), so the alert leaves then, not at the next run.
 * **Once, from one instance**: the state is written in the transaction
-  that records the run (a run is recorded exactly once); a conflict
-  aborts it and its alert with it, the retry decides again.
+  that records the run or the NOTRUN logs (each is committed exactly
+  once); a conflict aborts it and its alert with it, the retry decides
+  again.
 * **After commit, never blocking it**: the alert leaves as plain data
   through an after-commit hook, on a daemon thread: e-mail through the
   site's MailHost settings, and a webhook: a JSON POST whose
@@ -23,6 +28,7 @@ Contract:
   An aborted run sends nothing.
 """
 
+from collective.cron import _
 from collective.cron import logger
 from collective.cron.compat import as_text
 from collective.cron.compat import HTTPError
@@ -33,10 +39,13 @@ from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
 from collective.cron.state import get_state
 from collective.cron.state import instance_id
+from email.header import Header
 from email.mime.text import MIMEText
 from plone.registry.interfaces import IRegistry
 from ZODB.POSException import ConflictError
 from zope.component import queryUtility
+from zope.i18n import translate
+from zope.i18nmessageid import Message
 
 import hashlib
 import hmac
@@ -83,7 +92,10 @@ def decide(previous, status, notrun_before, config):
         # Below the threshold the state does not change: reaching it alerts.
         return kind, {"state": "failing" if reached else was, "failures": failures}
     if status == NOTRUN:
-        if config.on_notrun and was != "notrun":
+        if not config.on_notrun:
+            # Not alerted, so no state to recover from either.
+            return None, previous
+        if was != "notrun":
             kind = "notrun"
         return kind, {"state": "notrun", "failures": failures}
     if was in ("failing", "notrun"):
@@ -136,6 +148,13 @@ def on_finished(event):
         )
 
 
+def on_not_run(event):
+    """Subscriber of INotRunCronJobEvent: the same decision as for a run,
+    made in the claim's transaction (which wrote the NOTRUN logs), so the
+    alert leaves when the occurrence is missed, not at the next run."""
+    on_finished(event)
+
+
 def _on_finished(event):
     config = settings(event.object)
     if config is None or not config.enabled or event.log is None:
@@ -161,6 +180,45 @@ def _on_finished(event):
     # the state as it was: the next run decides again).
     if getattr(state, "alert", None) != alert:
         state.alert = alert
+
+
+SUBJECTS = {
+    "failure": _(u"Cron failing: ${title}"),
+    "recovery": _(u"Cron recovered: ${title}"),
+    "notrun": _(u"Cron not run: ${title}"),
+}
+
+
+def site_language():
+    """The site's default language (alerts leave outside any request, so
+    there is no browser language to follow)."""
+    registry = queryUtility(IRegistry)
+    language = registry.get("plone.default_language") if registry else None
+    return language or "en"
+
+
+def mail_text(data, language):
+    """(subject, body) of the alert e-mail for ``data`` (:func:`payload`),
+    translated into ``language``."""
+
+    def tr(message, **mapping):
+        if mapping:
+            message = Message(message, mapping=mapping)
+        return translate(message, target_language=language)
+
+    cron = data["cron"]
+    subject = u"[cron] " + tr(SUBJECTS[data["event"]], title=cron["title"])
+    lines = [
+        subject,
+        u"",
+        tr(_(u"Site: ${url}"), url=data["site_url"]),
+        tr(_(u"Cron: ${name} (${uid})"), name=cron["name"], uid=cron["uid"]),
+        tr(_(u"Status: ${status}"), status=data["status"]),
+        tr(_(u"Date: ${date}"), date=data["date"] or u""),
+        tr(_(u"Failures in a row: ${count}"), count=data["failures"]),
+        u"",
+    ]
+    return subject, u"\n".join(lines + list(data["messages"]))
 
 
 def signature(body, secret):
@@ -204,26 +262,9 @@ class Delivery(object):
                 "mail settings (MailHost, sender address)"
             )
             return
-        subject = u"[cron] %s: %s (%s)" % (
-            self.data["event"],
-            self.data["cron"]["title"],
-            self.data["status"],
-        )
-        text = u"\n".join(
-            [
-                subject,
-                u"",
-                u"Site: %s" % self.data["site_url"],
-                u"Cron: %s (%s)"
-                % (self.data["cron"]["name"], self.data["cron"]["uid"]),
-                u"Date: %s" % self.data["date"],
-                u"Failures in a row: %s" % self.data["failures"],
-                u"",
-            ]
-            + list(self.data["messages"])
-        )
+        subject, text = mail_text(self.data, site_language())
         message = MIMEText(text.encode("utf-8"), "plain", "utf-8")
-        message["Subject"] = subject
+        message["Subject"] = Header(subject, "utf-8")
         message["From"] = sender
         message["To"] = ", ".join(recipients)
         self.targets.append(

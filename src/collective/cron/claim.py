@@ -32,11 +32,13 @@ from collective.cron.crontab import Crontab
 from collective.cron.crontab import Log
 from collective.cron.crontab import NOTRUN
 from collective.cron.crontab import WARN
+from collective.cron.events import NotRunCronJobEvent
 from collective.cron.interfaces import ILogStore
 from collective.cron.sitecontext import log_text
 from collective.cron.state import get_state
 from collective.cron.state import instance_id
 from collective.cron.state import running_is_stale
+from zope.event import notify
 
 # At most this many NOTRUN logs for one batch of missed occurrences; the
 # rest is summed up in the first one.
@@ -105,6 +107,8 @@ def _append_logs(site, cron, logs):
     store = ILogStore(site)
     for log in logs:
         store.append(cron.uid, log, cron.logs_limit)
+    if logs and logs[-1].status == NOTRUN:
+        notify(NotRunCronJobEvent(site, cron, logs[-1], logs))
 
 
 def _prepare_log_book(site, uid):

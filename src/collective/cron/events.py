@@ -5,6 +5,7 @@ from collective.cron.interfaces import ICrontabSynchronisationEvent
 from collective.cron.interfaces import IFailedCronJobEvent
 from collective.cron.interfaces import IFinishedCronJobEvent
 from collective.cron.interfaces import IModifiedCrontabEvent
+from collective.cron.interfaces import INotRunCronJobEvent
 from collective.cron.interfaces import IServerRestartEvent
 from collective.cron.interfaces import IStartedCronJobEvent
 from zope.interface import implementer
@@ -51,3 +52,12 @@ class FinishedCronJobEvent(CronJobEvent):
 @implementer(IFailedCronJobEvent)
 class FailedCronJobEvent(CronJobEvent):
     pass
+
+
+@implementer(INotRunCronJobEvent)
+class NotRunCronJobEvent(CronJobEvent):
+    """``log`` is the newest of the NOTRUN ``logs`` written together."""
+
+    def __init__(self, site, cron, log=None, logs=()):
+        super(NotRunCronJobEvent, self).__init__(site, cron, log)
+        self.logs = list(logs) or ([log] if log is not None else [])

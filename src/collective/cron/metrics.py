@@ -9,13 +9,17 @@ mix sites and keep them alive).
 
 Metrics (labels ``cron`` = uid, ``name`` = the cron's runner name):
 
-* ``collective_cron_runs`` (counter): runs by cron and status, counted in
-  the logs kept (each cron keeps ``logs_limit`` logs: the count can go down
-  when old logs are dropped; Prometheus' ``rate`` then sees a reset);
-* ``collective_cron_run_duration_seconds`` (histogram): durations of the
-  runs in the logs kept;
+* ``collective_cron_runs`` (counter): runs by cron and status (NOTRUN:
+  occurrences logged as not run), monotonic: read from the counters each
+  recorded run adds to in the cron's run state (``collective.cron.runstats``),
+  so a scrape reads one small dict per cron, not its logs;
+* ``collective_cron_run_duration_seconds`` (histogram): run durations,
+  from the same counters;
 * ``collective_cron_last_success_timestamp_seconds`` (gauge): the end of
-  the newest OK or WARN run in the logs kept;
+  the newest OK or WARN run;
+
+A cron with no counters yet (not run since they exist, on a site not
+upgraded to 3002) is counted from its logs, once per process.
 * ``collective_cron_queued_jobs`` (gauge): jobs of this site in the queue;
 * ``collective_cron_worker_heartbeat_age_seconds`` (gauge, label
   ``instance``): seconds since each worker's last heartbeat;
@@ -37,10 +41,14 @@ from collective.cron.health import engine_state
 from collective.cron.health import queue_manager
 from collective.cron.health import site_health
 from collective.cron.health import UNHEALTHY
+from collective.cron.listing import Summaries
 from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
 from collective.cron.log import OK
 from collective.cron.log import WARN
+from collective.cron.runstats import counters_of
+from collective.cron.runstats import DURATION_BUCKETS
+from collective.cron.state import states
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.core import GaugeMetricFamily
@@ -53,9 +61,6 @@ import hmac
 import os
 
 PREFIX = "collective_cron_"
-# Upper bounds (seconds) of the duration buckets: from quick clean-ups to
-# hour-long imports.
-DURATION_BUCKETS = (0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
 STATUS_NAMES = ((OK, "ok"), (WARN, "warn"), (FAILURE, "failure"), (NOTRUN, "notrun"))
 TOKEN_KEY = "metrics-token"
 TOKEN_VARIABLE = "COLLECTIVE_CRON_METRICS_TOKEN"
@@ -99,12 +104,14 @@ def _timestamp(when):
     )
 
 
-def _buckets(durations):
-    """Cumulative (upper bound, count) pairs, ``+Inf`` last."""
+def _buckets(counts):
+    """Cumulative (upper bound, count) pairs, ``+Inf`` last, of the
+    per-bucket ``counts`` of ``runstats`` (``+Inf`` bucket last)."""
     buckets = []
-    for bound in DURATION_BUCKETS:
-        buckets.append((repr(bound), sum(1 for d in durations if d <= bound)))
-    buckets.append(("+Inf", len(durations)))
+    total = 0
+    for bound, count in zip(DURATION_BUCKETS + (None,), counts):
+        total += count
+        buckets.append(("+Inf" if bound is None else repr(bound), total))
     return buckets
 
 
@@ -119,31 +126,33 @@ class CronCollector(object):
         labels = ["cron", "name"]
         runs = CounterMetricFamily(
             PREFIX + "runs",
-            "Runs in the logs kept, by cron and status",
+            "Runs by cron and status",
             labels=labels + ["status"],
         )
         durations = HistogramMetricFamily(
             PREFIX + "run_duration_seconds",
-            "Duration of the runs in the logs kept",
+            "Duration of the runs",
             labels=labels,
         )
         last_success = GaugeMetricFamily(
             PREFIX + "last_success_timestamp_seconds",
-            "End of the newest successful (OK or WARN) run kept",
+            "End of the newest successful (OK or WARN) run",
             labels=labels,
         )
-        crontab = Crontab.load(site, read_only=True)
-        for cron in crontab.crons.values():
-            logs = cron.logs
+        # Summaries: uid and name from the records, no Cron built.
+        crons = Summaries(Crontab.load(site, read_only=True)).items
+        tree = states(site)
+        for cron in crons:
+            state = tree.get(cron.uid) if tree is not None else None
+            counters = counters_of(site, cron.uid, state)
             key = [as_text(cron.uid), as_text(cron.name)]
             for status, status_name in STATUS_NAMES:
-                count = sum(1 for log in logs if log.status == status)
-                runs.add_metric(key + [status_name], count)
-            taken = [log.duration for log in logs if log.duration is not None]
-            durations.add_metric(key, _buckets(taken), sum(taken))
-            successes = [log.date for log in logs if log.status in (OK, WARN)]
-            if successes:
-                last_success.add_metric(key, _timestamp(max(successes)))
+                runs.add_metric(key + [status_name], counters["runs"].get(status, 0))
+            durations.add_metric(
+                key, _buckets(counters["buckets"]), counters["duration_sum"]
+            )
+            if counters["last_success"] is not None:
+                last_success.add_metric(key, _timestamp(counters["last_success"]))
         yield runs
         yield durations
         yield last_success

@@ -138,6 +138,8 @@ class TestDecide(HealthMixin, unittest.TestCase):
         self.assertEqual(
             self.kinds([NOTRUN, OK], on_notrun=False, on_recovery=False), [None, None]
         )
+        # Not alerted, so nothing to recover from.
+        self.assertEqual(self.kinds([NOTRUN, OK], on_notrun=False), [None, None])
 
     def test_missed_before_a_good_run(self):
         kind, alert = alerts.decide(None, OK, True, Config())
@@ -271,6 +273,18 @@ class TestSettingsPage(HealthMixin, unittest.TestCase):
         self.assertEqual(config.emails, ["ops@example.org"])
         member = requests.get(url, auth=("member", u"secret-password"), timeout=30)
         self.assertNotIn("form.widgets.webhook_url", member.text)
+
+    def test_the_dashboard_links_to_the_alerts_page(self):
+        session = requests.Session()
+        session.auth = self.manager()
+        dashboard = session.get(self.portal_url + "/@@cron-settings", timeout=30)
+        self.assertEqual(dashboard.status_code, 200)
+        link = re.search(r'<a[^>]*id="cron-alerts"[^>]*>', dashboard.text).group(0)
+        href = re.search(r'href="([^"]+)"', link).group(1)
+        self.assertTrue(href.endswith("/@@cron-settings/alerts"), href)
+        page = session.get(href, timeout=30)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("form.widgets.webhook_url", page.text)
 
     def test_bad_value_names_the_field_and_changes_nothing(self):
         url = self.portal_url + "/@@cron-settings/alerts"

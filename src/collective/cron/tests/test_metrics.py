@@ -3,15 +3,36 @@
 text is read back with prometheus_client's own parsers."""
 
 from collective.cron.compat import PY2
+from collective.cron.health import run_now
+from collective.cron.interfaces import ILogStore
+from collective.cron.log import FAILURE
+from collective.cron.log import Log
+from collective.cron.log import OK
 from collective.cron.metrics import token_matches
 from collective.cron.metrics import TOKEN_VARIABLE
+from collective.cron.state import get_state
+from collective.cron.testing import wait_for
 from collective.cron.tests.test_health_view import HealthMixin
 
 import os
 import requests
+import transaction
 import unittest
 
 TOKEN = u"s3cret-scrape-token"
+
+
+def wait_for_count(test, cron, count):
+    """Run ``cron`` now and wait until its state counts ``count`` runs."""
+    run_now(test.portal, cron)
+    transaction.commit()
+
+    def counted():
+        state = get_state(test.portal, cron.uid)
+        counters = getattr(state, "counters", None) or {"runs": {}}
+        return sum(counters["runs"].values()) >= count
+
+    return wait_for(counted)
 
 
 class TestMetrics(HealthMixin, unittest.TestCase):
@@ -97,6 +118,57 @@ class TestMetrics(HealthMixin, unittest.TestCase):
 
         names = [family.name for family in REGISTRY.collect()]
         self.assertFalse([name for name in names if name.startswith("collective_cron")])
+
+    def test_counters_are_monotonic_and_kept_in_the_run_state(self):
+        """A cron keeping one log still counts every run; the counts come
+        from its run state, not from its logs."""
+        self.start_worker()
+        good = self.add_cron(uid=u"good", name=u"collective.cron.test.ok", logs_limit=1)
+        for count in (1, 2, 3):
+            self.assertTrue(
+                wait_for_count(self, good, count), "run %d not recorded" % count
+            )
+        transaction.begin()
+        self.assertEqual(len(ILogStore(self.portal).logs(u"good")), 1)
+        counters = get_state(self.portal, u"good").counters
+        self.assertEqual(counters["runs"], {OK: 3})
+        self.assertEqual(counters["duration_count"], 3)
+        runs = self.families(self.scrape(token=TOKEN).text)["collective_cron_runs"]
+        self.assertEqual(self.samples(runs, cron="good", status="ok"), [3.0])
+        # The logs cleared: the counter does not go down.
+        ILogStore(self.portal).clear(u"good")
+        transaction.commit()
+        runs = self.families(self.scrape(token=TOKEN).text)["collective_cron_runs"]
+        self.assertEqual(self.samples(runs, cron="good", status="ok"), [3.0])
+
+    def test_a_cron_without_counters_is_counted_from_its_logs(self):
+        """A cron of a site not upgraded (logs, no counters) is counted from
+        its logs; its next run seeds the counters from them and adds."""
+        old = self.add_cron(uid=u"old", name=u"collective.cron.test.ok")
+        store = ILogStore(self.portal)
+        for status in (OK, FAILURE, OK):
+            store.append(u"old", Log(status=status, duration=2.0))
+        transaction.commit()
+        self.assertIsNone(getattr(get_state(self.portal, u"old"), "counters", None))
+        families = self.families(self.scrape(token=TOKEN).text)
+        runs = families["collective_cron_runs"]
+        self.assertEqual(self.samples(runs, cron="old", status="ok"), [2.0])
+        self.assertEqual(self.samples(runs, cron="old", status="failure"), [1.0])
+        bucket = self.samples(
+            families["collective_cron_run_duration_seconds"],
+            "collective_cron_run_duration_seconds_bucket",
+            cron="old",
+            le="5.0",
+        )
+        self.assertEqual(bucket, [3.0])
+        self.start_worker()
+        self.assertTrue(self.run_and_wait(old, 4))
+        transaction.begin()
+        self.assertEqual(
+            get_state(self.portal, u"old").counters["runs"], {OK: 3, FAILURE: 1}
+        )
+        runs = self.families(self.scrape(token=TOKEN).text)["collective_cron_runs"]
+        self.assertEqual(self.samples(runs, cron="old", status="ok"), [3.0])
 
     def test_openmetrics_when_asked(self):
         self.add_cron(uid=u"good")

@@ -32,7 +32,7 @@ class TestInstall(unittest.TestCase):
     def test_profile_version(self):
         setup = self.portal.portal_setup
         self.assertEqual(
-            setup.getLastVersionForProfile("collective.cron:default"), ("3001",)
+            setup.getLastVersionForProfile("collective.cron:default"), ("3002",)
         )
 
     def test_records(self):

@@ -127,9 +127,11 @@ class TestUpgradeFrom2x(unittest.TestCase):
             for step in self.setup.listUpgrades(PROFILE)
             if not isinstance(step, list)
         ]
-        self.assertEqual([step[u"dest"] for step in steps], [(u"3000",), (u"3001",)])
+        self.assertEqual(
+            [step[u"dest"] for step in steps], [(u"3000",), (u"3001",), (u"3002",)]
+        )
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3001",))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3002",))
 
     def test_crons_are_kept(self):
         self.make_2x_site(self.texts(CLEANUP, NEWSLETTER) + [BROKEN])
@@ -310,9 +312,9 @@ class TestUpgradeTo3001(unittest.TestCase):
         self.make_2x_site(self.texts(newest_first, NEWSLETTER) + [BROKEN])
         self.setup.setLastVersionForProfile(PROFILE, u"3000")
         steps = [s for s in self.setup.listUpgrades(PROFILE) if not isinstance(s, list)]
-        self.assertEqual([step[u"dest"] for step in steps], [(u"3001",)])
+        self.assertEqual([step[u"dest"] for step in steps], [(u"3001",), (u"3002",)])
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3001",))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), (u"3002",))
         # emptied, still registered
         self.assertEqual(self.registry[CRONTAB_RECORD], [])
         stored = stored_crons(self.registry)

@@ -1,0 +1,1 @@
+A cron's page shows its run history: the last runs as coloured dots, the success rate, the average and 95th-percentile duration, and a server-side SVG chart of the durations (its own view, ``cron-history``).

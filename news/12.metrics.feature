@@ -1,0 +1,1 @@
+``@@cron-metrics`` reads monotonic counters (runs by status, duration histogram buckets, last success) kept in each cron's run state and added to when a run or a NOTRUN log is recorded (``collective.cron.runstats``), instead of every log at each scrape: the counts no longer go down when old logs are dropped. Crons without counters are counted from their logs once per process.

@@ -1,0 +1,1 @@
+Upgrade step 3002: registers the alert settings records (alerts off, saved settings kept) on sites installed before alerts existed, so alerts work without saving the alerts page first, and counts each cron's kept logs into the run counters the metrics read.
