@@ -363,15 +363,18 @@ class Stack(object):
 
     # -- HTTP --------------------------------------------------------------
 
-    def request(self, method, path, body=None, instance=None, timeout=60):
-        """(status, parsed JSON or text) of a request as admin; status 0
+    def request(self, method, path, body=None, instance=None, timeout=60, login=None):
+        """(status, parsed JSON or text) of a request as ``login`` (a
+        (name, password) pair; the Zope root's admin by default); status 0
         when nothing answers."""
         process = instance or self.instances[0]
         url = "http://127.0.0.1:%d%s" % (process.port, quote(path, safe="/@?=&"))
         data = json.dumps(body).encode("utf-8") if body is not None else None
         request = Request(url, data=data, method=method)
+        name, password = login or ("admin", "admin")
+        secret = ("%s:%s" % (name, password)).encode("utf-8")
         request.add_header(
-            "Authorization", "Basic " + base64.b64encode(b"admin:admin").decode("ascii")
+            "Authorization", "Basic " + base64.b64encode(secret).decode("ascii")
         )
         request.add_header("Accept", "application/json")
         if data is not None or method not in ("GET", "HEAD"):
@@ -474,6 +477,7 @@ def account(logs, executions, expected, must_run=()):
         "interrupted": 0,
         "notrun": 0,
         "not_run": 0,
+        "silent": 0,
         "problems": [],
     }
     completed = {}
@@ -500,6 +504,12 @@ def account(logs, executions, expected, must_run=()):
             result["notrun"] += len(notrun)
             result["interrupted_logged"] += len(said)
             result["interrupted"] += interrupted.get(key, 0)
+            for entry in notrun:
+                if not u"".join(entry.get("messages") or []).strip():
+                    result["silent"] += 1
+                    result["problems"].append(
+                        "%s %s: logged not run without a reason" % (uid, when)
+                    )
             done = completed.get(key, 0)
             if not mine:
                 result["lost"] += 1

@@ -1,0 +1,240 @@
+# py3-only: the fault suite drives the huey engine, which needs Python 3.
+# -*- coding: utf-8 -*-
+"""The privilege scenario: a Site Administrator against a Manager over real
+HTTP (issue 10, point 7).
+
+The rule under test: a cron runs with at most the rights of whoever saved
+it.  A real instance answers a real Site Administrator (``siteadmin``, who
+has "collective.cron: Manage crons") and a real Manager (``boss``), both
+made by ``site.py setup``.  Every refused request must be a 4xx with a
+message and change nothing; the runs themselves are checked in the
+journal, which records the user each runner ran as and its roles on the
+site (``runners.who``): ``escalations`` counts the runs with more rights
+than their saver and the runs of crons that were refused.
+"""
+
+from __future__ import print_function
+
+from faults.harness import iso
+from faults.scenarios import every_minute
+from faults.scenarios import minutes
+from faults.scenarios import Scenario
+
+import time
+
+# As scripts/faults/site.py creates them.
+PASSWORD = "faults-secret-1"
+SITE_ADMIN = ("siteadmin", PASSWORD)
+MANAGER = ("boss", PASSWORD)
+# The Zope root's Manager of the instances (harness.make_skeleton).
+ROOT_MANAGER = u"admin"
+# What a refused save must not have created.
+REFUSED_UIDS = (u"sa-system", u"sa-as-boss", u"sa-as-root", u"sa-import")
+
+
+class Privilege(Scenario):
+    """What a Site Administrator may not do, over REST, while the crons of
+    both users run every minute.
+
+    Refused, each with a 4xx naming the problem and nothing changed: a new
+    cron that runs as the system user (empty "Run as"), as the Manager or
+    as the Zope root's Manager; the same through ``@import``; making their
+    own cron run as the system user or as the Manager; editing or turning
+    on a Manager's cron; "Run now" of a Manager's cron.  Allowed (so that
+    the refusals are not a blanket "no"): a new cron with no "Run as"
+    (it runs as themselves), editing it, running it now.
+    """
+
+    name = "privilege"
+    threads = 2
+
+    def __init__(self):
+        super(Privilege, self).__init__()
+        self.refusals = 0
+        self.escalations = 0
+        self.manual_asked = False
+
+    def post(self, login, **fields):
+        fields.setdefault(u"name", u"faults.sleep")
+        fields.setdefault(u"environ", {u"seconds": 1})
+        return self.stack.request("POST", "/Plone/@crons", fields, login=login)
+
+    def prepare(self):
+        """Before the crontab is switched on: each user saves a cron."""
+        for login, fields in [
+            (MANAGER, every_minute(u"boss-system", 1, user=u"")),
+            (MANAGER, every_minute(u"boss-off", 1, user=u"boss", activated=False)),
+            # no "Run as": a Site Administrator's cron runs as themselves
+            (SITE_ADMIN, every_minute(u"sa-own", 1)),
+        ]:
+            status, body = self.post(login, **fields)
+            if status != 201:
+                self.error(
+                    "POST @crons %s as %s: %s %s"
+                    % (fields["uid"], login[0], status, body)
+                )
+        status, body = self.stack.request("GET", "/Plone/@crons/sa-own")
+        user = body.get("user") if isinstance(body, dict) else None
+        if user != u"siteadmin":
+            self.error("sa-own saved by siteadmin without a user runs as %r" % (user,))
+
+    def state(self):
+        """Every cron as saved (what a refused request must not change)."""
+        status, body = self.stack.request("GET", "/Plone/@crons?b_size=1000")
+        if status != 200:
+            self.error("GET @crons: %s %s" % (status, body))
+            return None
+        state = {}
+        for item in body["items"]:
+            status, cron = self.stack.request("GET", "/Plone/@crons/" + item["uid"])
+            if status != 200:
+                self.error("GET @crons/%s: %s" % (item["uid"], status))
+                continue
+            state[item["uid"]] = dict(
+                (key, cron.get(key))
+                for key in (
+                    "name",
+                    "description",
+                    "activated",
+                    "periodicity",
+                    "timezone",
+                    "user",
+                    "environ",
+                    "logs_limit",
+                )
+            )
+        return state
+
+    def refused(self, what, method, path, body=None):
+        before = self.state()
+        status, answer = self.stack.request(method, path, body, login=SITE_ADMIN)
+        message = u""
+        if isinstance(answer, dict):
+            message = (answer.get("error") or {}).get("message") or u""
+        if not 400 <= status < 500 or not message:
+            self.error(
+                "siteadmin %s: %s %s (want a 4xx with a message)"
+                % (what, status, str(answer)[:300])
+            )
+        else:
+            self.refusals += 1
+            self.say("refused as it must be, %s: %s %s" % (what, status, message[:120]))
+        if self.state() != before:
+            self.error("siteadmin %s: refused, yet the crons changed" % what)
+
+    def allowed(self, what, method, path, body, want):
+        status, answer = self.stack.request(method, path, body, login=SITE_ADMIN)
+        if status != want:
+            self.error(
+                "siteadmin %s: %s %s (want %d)"
+                % (what, status, str(answer)[:300], want)
+            )
+        return status == want
+
+    def drive(self, m0):
+        sleep = every_minute(u"x", 1)
+        del sleep["uid"]
+        self.refused(
+            "POST a cron with an empty Run as (the system user)",
+            "POST",
+            "/Plone/@crons",
+            dict(sleep, uid=u"sa-system", user=u""),
+        )
+        self.refused(
+            "POST a cron that runs as the Manager",
+            "POST",
+            "/Plone/@crons",
+            dict(sleep, uid=u"sa-as-boss", user=u"boss"),
+        )
+        self.refused(
+            "POST a cron that runs as the Zope root's Manager",
+            "POST",
+            "/Plone/@crons",
+            dict(sleep, uid=u"sa-as-root", user=ROOT_MANAGER),
+        )
+        self.refused(
+            "@import a cron with an empty Run as",
+            "POST",
+            "/Plone/@crons/@import",
+            {u"crons": [dict(sleep, uid=u"sa-import", user=u"")]},
+        )
+        self.refused(
+            "PATCH their cron to run as the system user",
+            "PATCH",
+            "/Plone/@crons/sa-own",
+            {u"user": u""},
+        )
+        self.refused(
+            "PATCH their cron to run as the Manager",
+            "PATCH",
+            "/Plone/@crons/sa-own",
+            {u"user": u"boss"},
+        )
+        self.refused(
+            "PATCH the Manager's system cron",
+            "PATCH",
+            "/Plone/@crons/boss-system",
+            {u"description": u"mine now"},
+        )
+        self.refused(
+            "turn on the Manager's cron",
+            "PATCH",
+            "/Plone/@crons/boss-off",
+            {u"activated": True},
+        )
+        self.refused(
+            "Run now the Manager's system cron", "POST", "/Plone/@crons/boss-system/run"
+        )
+        self.refused("Run now the Manager's cron", "POST", "/Plone/@crons/boss-off/run")
+        # What they may do: edit their own cron, run it now (once the run
+        # of m0 is over, so that "still running" cannot excuse it).
+        time.sleep(max(0.0, m0 + 20 - time.time()))
+        self.allowed(
+            "PATCH their own cron",
+            "PATCH",
+            "/Plone/@crons/sa-own",
+            {u"description": u"edited by its owner"},
+            204,
+        )
+        self.manual_asked = self.allowed(
+            "Run now their own cron", "POST", "/Plone/@crons/sa-own/run", None, 202
+        )
+        sleep_until = m0 + 60 + 25
+        time.sleep(max(0.0, sleep_until - time.time()))
+        final = self.state() or {}
+        for uid in REFUSED_UIDS:
+            if uid in final:
+                self.error("%s exists though its save was refused" % uid)
+        if (final.get(u"boss-off") or {}).get("activated"):
+            self.error("boss-off was turned on")
+
+    def expected(self, m0):
+        expected = {u"sa-own": minutes(m0, 2), u"boss-system": minutes(m0, 2)}
+        return expected, [(uid, when) for uid in expected for when in expected[uid]]
+
+    def check(self, m0, logs, executions, figures):
+        manual = 0
+        for entry in executions.values():
+            uid = entry["uid"]
+            if uid in REFUSED_UIDS or uid == u"boss-off":
+                self.escalations += 1
+                self.error(
+                    "%s ran (%s) though it must never run" % (uid, entry["scheduled"])
+                )
+            elif uid == u"sa-own":
+                if entry.get("user") != u"siteadmin" or "Manager" in (
+                    entry.get("roles") or []
+                ):
+                    self.escalations += 1
+                    self.error(
+                        "sa-own (saved by siteadmin) ran as %s with roles %s"
+                        % (entry.get("user"), entry.get("roles"))
+                    )
+                if entry.get("scheduled") not in (iso(m0), iso(m0 + 60)):
+                    manual += 1
+        if self.manual_asked and not manual:
+            self.error("the Run now of sa-own by its owner never ran")
+        figures["extra"] = "refusals=%d escalations=%d" % (
+            self.refusals,
+            self.escalations,
+        )
