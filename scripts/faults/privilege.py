@@ -19,7 +19,13 @@ from faults.harness import iso
 from faults.scenarios import every_minute
 from faults.scenarios import minutes
 from faults.scenarios import Scenario
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import Request
+from urllib.request import urlopen
 
+import base64
+import re
 import time
 
 # As scripts/faults/site.py creates them.
@@ -28,6 +34,12 @@ SITE_ADMIN = ("siteadmin", PASSWORD)
 MANAGER = ("boss", PASSWORD)
 # The Zope root's Manager of the instances (harness.make_skeleton).
 ROOT_MANAGER = u"admin"
+# The dashboard's warning when a bulk action leaves a cron as it was.
+MORE_RIGHTS = u"runs as a user with more rights than you have"
+AUTHENTICATOR = re.compile(
+    r'<input[^>]*name="_authenticator"[^>]*value="([^"]+)"|'
+    r'<input[^>]*value="([^"]+)"[^>]*name="_authenticator"'
+)
 # What a refused save must not have created.
 REFUSED_UIDS = (u"sa-system", u"sa-as-boss", u"sa-as-root", u"sa-import")
 
@@ -40,7 +52,9 @@ class Privilege(Scenario):
     cron that runs as the system user (empty "Run as"), as the Manager or
     as the Zope root's Manager; the same through ``@import``; making their
     own cron run as the system user or as the Manager; editing or turning
-    on a Manager's cron; "Run now" of a Manager's cron.  Allowed (so that
+    on a Manager's cron; "Run now" of a Manager's cron; on the dashboard
+    (a form with its token, as a browser posts it), the bulk "Activate"
+    and "Run now" of a Manager's cron (a 200 page with the warning).  Allowed (so that
     the refusals are not a blanket "no"): a new cron with no "Run as"
     (it runs as themselves), editing it, running it now.
     """
@@ -131,6 +145,52 @@ class Privilege(Scenario):
             )
         return status == want
 
+    def page(self, method, path, form=None):
+        """(status, text) of a dashboard page as the Site Administrator,
+        sent as a browser sends a form."""
+        process = self.stack.instances[0]
+        url = "http://127.0.0.1:%d%s" % (process.port, path)
+        data = urlencode(form, doseq=True).encode("ascii") if form else None
+        request = Request(url, data=data, method=method)
+        secret = ("%s:%s" % SITE_ADMIN).encode("utf-8")
+        request.add_header(
+            "Authorization", "Basic " + base64.b64encode(secret).decode()
+        )
+        request.add_header("Accept", "text/html")
+        if data is not None:
+            request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        try:
+            with urlopen(request, timeout=60) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+
+    def bulk_refused(self, what, button, uid):
+        """The dashboard's bulk form (its token and all): a 200 page that
+        names the refusal, and nothing changed."""
+        before = self.state()
+        status, text = self.page("GET", "/Plone/@@cron-settings")
+        match = AUTHENTICATOR.search(text) if status == 200 else None
+        if match is None:
+            self.error("siteadmin GET @@cron-settings: %s, no form token" % status)
+            return
+        token = match.group(1) or match.group(2)
+        status, text = self.page(
+            "POST",
+            "/Plone/@@cron-settings/bulk",
+            {"uids:list": [uid], "_authenticator": token, button: "1"},
+        )
+        if status != 200 or MORE_RIGHTS not in text:
+            self.error(
+                "siteadmin %s on the dashboard: %s, the page does not say %r"
+                % (what, status, MORE_RIGHTS)
+            )
+        else:
+            self.refusals += 1
+            self.say("refused as it must be, %s: the page says so" % what)
+        if self.state() != before:
+            self.error("siteadmin %s on the dashboard: the crons changed" % what)
+
     def drive(self, m0):
         sleep = every_minute(u"x", 1)
         del sleep["uid"]
@@ -186,6 +246,12 @@ class Privilege(Scenario):
             "Run now the Manager's system cron", "POST", "/Plone/@crons/boss-system/run"
         )
         self.refused("Run now the Manager's cron", "POST", "/Plone/@crons/boss-off/run")
+        self.bulk_refused(
+            "Activate the Manager's cron", "form.button.activate", u"boss-off"
+        )
+        self.bulk_refused(
+            "Run now the Manager's system cron", "form.button.run", u"boss-system"
+        )
         # What they may do: edit their own cron, run it now (once the run
         # of m0 is over, so that "still running" cannot excuse it).
         time.sleep(max(0.0, m0 + 20 - time.time()))
@@ -216,10 +282,17 @@ class Privilege(Scenario):
         manual = 0
         for entry in executions.values():
             uid = entry["uid"]
+            on_time = entry.get("scheduled") in (iso(m0), iso(m0 + 60))
             if uid in REFUSED_UIDS or uid == u"boss-off":
                 self.escalations += 1
                 self.error(
                     "%s ran (%s) though it must never run" % (uid, entry["scheduled"])
+                )
+            elif uid == u"boss-system" and not on_time:
+                # Nobody but the Site Administrator asked to run it now.
+                self.escalations += 1
+                self.error(
+                    "boss-system ran at %s, off its schedule" % entry["scheduled"]
                 )
             elif uid == u"sa-own":
                 if entry.get("user") != u"siteadmin" or "Manager" in (
@@ -230,7 +303,7 @@ class Privilege(Scenario):
                         "sa-own (saved by siteadmin) ran as %s with roles %s"
                         % (entry.get("user"), entry.get("roles"))
                     )
-                if entry.get("scheduled") not in (iso(m0), iso(m0 + 60)):
+                if not on_time:
                     manual += 1
         if self.manual_asked and not manual:
             self.error("the Run now of sa-own by its owner never ran")
