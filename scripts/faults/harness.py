@@ -17,7 +17,6 @@ ZEO client, the instance folders, the redis-server binary) is imported from
 from __future__ import print_function
 
 from cluster_test import BIN
-from cluster_test import free_port
 from cluster_test import make_instance
 from cluster_test import wait_port
 from urllib.error import HTTPError
@@ -32,9 +31,11 @@ import cluster_test
 import datetime
 import json
 import os
+import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -54,6 +55,40 @@ def log(message, scenario=None):
             prefix += " %s:" % scenario
         print(prefix, message)
         sys.stdout.flush()
+
+
+_ports = set()
+
+
+def free_port():
+    """A port of 127.0.0.1 that nothing listens on, below the ephemeral range.
+
+    A port the kernel hands out for ``bind(0)`` is in the ephemeral range,
+    where it may become the source port of any outgoing connection (the
+    instances' connections to ZEO and Redis, other programs') in the
+    minutes before its server binds it: under load a stack lost its
+    instance to "Address already in use".  Ports below that range are
+    never used as source ports; each is handed out once per run.
+    """
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as stream:
+            low = int(stream.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(1000):
+        port = random.randrange(10000, max(low, 10001))
+        if port in _ports:
+            continue
+        sock = socket.socket()
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            sock.close()
+        _ports.add(port)
+        return port
+    raise SystemExit("faults: no free port below %d" % low)
 
 
 def iso(stamp):
