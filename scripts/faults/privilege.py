@@ -19,10 +19,12 @@ from faults.harness import iso
 from faults.scenarios import every_minute
 from faults.scenarios import minutes
 from faults.scenarios import Scenario
+from http.cookiejar import CookieJar
 from urllib.error import HTTPError
 from urllib.parse import urlencode
+from urllib.request import build_opener
+from urllib.request import HTTPCookieProcessor
 from urllib.request import Request
-from urllib.request import urlopen
 
 import base64
 import re
@@ -67,6 +69,7 @@ class Privilege(Scenario):
         self.refusals = 0
         self.escalations = 0
         self.manual_asked = False
+        self.browser = None
 
     def post(self, login, **fields):
         fields.setdefault(u"name", u"faults.sleep")
@@ -147,7 +150,10 @@ class Privilege(Scenario):
 
     def page(self, method, path, form=None):
         """(status, text) of a dashboard page as the Site Administrator,
-        sent as a browser sends a form."""
+        sent as a browser sends a form, with its cookies: the page a form
+        redirects to shows the message the form left in a cookie."""
+        if self.browser is None:
+            self.browser = build_opener(HTTPCookieProcessor(CookieJar()))
         process = self.stack.instances[0]
         url = "http://127.0.0.1:%d%s" % (process.port, path)
         data = urlencode(form, doseq=True).encode("ascii") if form else None
@@ -160,7 +166,7 @@ class Privilege(Scenario):
         if data is not None:
             request.add_header("Content-Type", "application/x-www-form-urlencoded")
         try:
-            with urlopen(request, timeout=60) as response:
+            with self.browser.open(request, timeout=60) as response:
                 return response.status, response.read().decode("utf-8", "replace")
         except HTTPError as error:
             return error.code, error.read().decode("utf-8", "replace")
