@@ -25,12 +25,12 @@ subprocess that did not end well.
 from __future__ import print_function
 
 from cluster_test import BIN
+from faults.harness import Process
 from faults.harness import tracebacks
 from faults.scenarios import Scenario
 
 import os
 import re
-import subprocess
 import threading
 
 # The line says how many ran; FAULTS_FUZZ_EXAMPLES / FAULTS_FUZZ_REST_EXAMPLES
@@ -68,13 +68,12 @@ class Fuzz(Scenario):
     def begin(self, root):
         self.root = root
         self.thread = threading.Thread(target=self._run)
+        self.thread.daemon = True  # an interrupted suite does not wait for it
         self.thread.start()
 
     def _run(self):
         for what, examples, classes, count in RUNS:
             each = examples // count
-            output = os.path.join(self.root, "fuzz-%s.log" % what)
-            self.outputs.append(output)
             command = [
                 "nice",
                 "-n",
@@ -88,15 +87,18 @@ class Fuzz(Scenario):
             ]
             for name in classes:
                 command += ["-t", name]
-            environment = dict(os.environ, COLLECTIVE_CRON_FUZZ_EXAMPLES=str(each))
-            with open(output, "w") as stream:
-                code = subprocess.call(
-                    command,
-                    stdout=stream,
-                    stderr=subprocess.STDOUT,
-                    env=environment,
-                    cwd=ROOT,
-                )
+            # A harness Process: stopped by its pid with the servers when
+            # the suite is interrupted.
+            process = Process(
+                self.root,
+                "fuzz-" + what,
+                command,
+                env={"COLLECTIVE_CRON_FUZZ_EXAMPLES": str(each)},
+            ).start()
+            output = process.output
+            self.outputs.append(output)
+            code = process.popen.wait()
+            process.stop()
             self.check_output(what, output, code, count, each)
 
     def check_output(self, what, output, code, count, each):
