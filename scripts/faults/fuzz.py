@@ -100,6 +100,8 @@ class Fuzz(Scenario):
             code = process.popen.wait()
             process.stop()
             self.check_output(what, output, code, count, each)
+            if code < 0:  # killed (the suite is stopping): no next run
+                break
 
     def check_output(self, what, output, code, count, each):
         found = None
