@@ -15,7 +15,6 @@ than their saver and the runs of crons that were refused.
 
 from __future__ import print_function
 
-from faults.harness import iso
 from faults.scenarios import every_minute
 from faults.scenarios import minutes
 from faults.scenarios import Scenario
@@ -290,7 +289,11 @@ class Privilege(Scenario):
         manual = 0
         for entry in executions.values():
             uid = entry["uid"]
-            on_time = entry.get("scheduled") in (iso(m0), iso(m0 + 60))
+            trigger = entry.get("trigger")
+            # "Run now" (the crons keep their schedule until the stacks stop)
+            on_time = trigger != "manual" and (
+                trigger is not None or (entry.get("scheduled") or "")[17:19] == "00"
+            )
             if uid in REFUSED_UIDS or uid == u"boss-off":
                 self.escalations += 1
                 self.error(
