@@ -188,7 +188,8 @@ coverage: $(COVERAGE_VENV)/.coverage-installed
 # --- fault suite (issue 10) --------------------------------------------------
 # Real processes side by side, one stack per scenario: a SIGKILL mid-run, the
 # cluster of test-cluster, Redis restarted with its data and empty, non-ASCII
-# crons, a REST conflict storm, a ZEO restart.  One "faults: scenario=…" line
+# crons, a REST conflict storm, a ZEO restart, a Site Administrator against a
+# Manager over HTTP, test_fuzz with 10,000 examples.  One "faults: scenario=…" line
 # each, then "faults: scenarios=<n> lost=<n> duplicates=<n> tracebacks=<n>";
 # fails unless lost, duplicates, errors and tracebacks are all 0.
 # FAULTS_ARGS="--only non-ascii,zeo-restart --keep" picks scenarios.

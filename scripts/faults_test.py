@@ -45,6 +45,8 @@ def run_scenario(scenario, m0):
 
 
 def start_stacks(scenarios, root):
+    """Start the stacks of the scenarios that have one (not ``fuzz``)."""
+    scenarios = [scenario for scenario in scenarios if scenario.stack_needed]
     skeleton = harness.make_skeleton(root)
     log("creating the Plone site (zconsole)")
     site_conf, datafs = harness.prepare_site(root)
@@ -86,23 +88,32 @@ def switch_on(scenario):
         )
 
 
+def prepare(scenario):
+    scenario.prepare()
+    scenario.add_crons(scenario.crons())
+
+
 def run(chosen, root):
     """Start the stacks, run the scenarios side by side, count."""
-    site_conf = start_stacks(chosen, root)
+    # Those without a stack (fuzz) start now: they need no clock.
+    for scenario in chosen:
+        scenario.begin(root)
+    stacked = [scenario for scenario in chosen if scenario.stack_needed]
+    site_conf = start_stacks(stacked, root)
     # The crontabs are off: the crons are saved, nothing is queued yet.
-    in_parallel(lambda scenario: scenario.add_crons(scenario.crons()), chosen)
+    in_parallel(prepare, stacked)
     m0 = harness.next_minute(time.time(), margin=15)
     for scenario in chosen:
         scenario.m0 = m0
-    in_parallel(lambda scenario: scenario.add_crons(scenario.timed_crons(m0)), chosen)
+    in_parallel(lambda scenario: scenario.add_crons(scenario.timed_crons(m0)), stacked)
     # Switched on within the minute before m0: m0 is every cron's first
     # occurrence, in every run of the suite.
     harness.sleep_until(m0 - 55)
-    in_parallel(switch_on, chosen)
+    in_parallel(switch_on, stacked)
     log("crontabs on; first occurrence observed: %s" % harness.iso(m0))
     threads = [
         threading.Thread(target=run_scenario, args=(scenario, m0))
-        for scenario in chosen
+        for scenario in stacked
     ]
     for thread in threads:
         thread.start()
@@ -118,25 +129,31 @@ def run(chosen, root):
         "dump",
         output,
         go,
-        *["%s=%d" % (scenario.name, scenario.stack.zeo_port) for scenario in chosen]
+        *["%s=%d" % (scenario.name, scenario.stack.zeo_port) for scenario in stacked]
     )
     for thread in threads:
         thread.join()
-    for scenario in chosen:
+    for scenario in stacked:
         scenario.stack.stop_instances()
     open(go, "w").close()
     harness.finish_zconsole(dumper, "dump")
     with open(output) as stream:
         dump = json.load(stream)
-    for scenario in chosen:
+    for scenario in stacked:
         scenario.stack.shutdown()
+    # The stackless ones (fuzz, niced) have had what CPU the stacks left;
+    # with the servers stopped they get the rest.
+    for scenario in chosen:
+        if not scenario.stack_needed:
+            run_scenario(scenario, m0)
     return [(scenario, scenario.result(dump)) for scenario in chosen]
 
 
 def line(name, figures):
+    """The issue's line; a scenario's own figures (``extra``) follow it."""
     return (
         "faults: scenario=%s occurrences=%d runs=%d lost=%d duplicates=%d "
-        "interrupted_logged=%d errors=%d"
+        "interrupted_logged=%d errors=%d%s"
         % (
             name,
             figures["occurrences"],
@@ -145,6 +162,7 @@ def line(name, figures):
             figures["duplicates"],
             figures["interrupted_logged"],
             figures["errors"],
+            " " + figures["extra"] if figures.get("extra") else "",
         )
     )
 

@@ -17,7 +17,6 @@ ZEO client, the instance folders, the redis-server binary) is imported from
 from __future__ import print_function
 
 from cluster_test import BIN
-from cluster_test import free_port
 from cluster_test import make_instance
 from cluster_test import wait_port
 from urllib.error import HTTPError
@@ -32,9 +31,11 @@ import cluster_test
 import datetime
 import json
 import os
+import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -54,6 +55,40 @@ def log(message, scenario=None):
             prefix += " %s:" % scenario
         print(prefix, message)
         sys.stdout.flush()
+
+
+_ports = set()
+
+
+def free_port():
+    """A port of 127.0.0.1 that nothing listens on, below the ephemeral range.
+
+    A port the kernel hands out for ``bind(0)`` is in the ephemeral range,
+    where it may become the source port of any outgoing connection (the
+    instances' connections to ZEO and Redis, other programs') in the
+    minutes before its server binds it: under load a stack lost its
+    instance to "Address already in use".  Ports below that range are
+    never used as source ports; each is handed out once per run.
+    """
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as stream:
+            low = int(stream.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(1000):
+        port = random.randrange(10000, max(low, 10001))
+        if port in _ports:
+            continue
+        sock = socket.socket()
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            sock.close()
+        _ports.add(port)
+        return port
+    raise SystemExit("faults: no free port below %d" % low)
 
 
 def iso(stamp):
@@ -363,15 +398,18 @@ class Stack(object):
 
     # -- HTTP --------------------------------------------------------------
 
-    def request(self, method, path, body=None, instance=None, timeout=60):
-        """(status, parsed JSON or text) of a request as admin; status 0
+    def request(self, method, path, body=None, instance=None, timeout=60, login=None):
+        """(status, parsed JSON or text) of a request as ``login`` (a
+        (name, password) pair; the Zope root's admin by default); status 0
         when nothing answers."""
         process = instance or self.instances[0]
         url = "http://127.0.0.1:%d%s" % (process.port, quote(path, safe="/@?=&"))
         data = json.dumps(body).encode("utf-8") if body is not None else None
         request = Request(url, data=data, method=method)
+        name, password = login or ("admin", "admin")
+        secret = ("%s:%s" % (name, password)).encode("utf-8")
         request.add_header(
-            "Authorization", "Basic " + base64.b64encode(b"admin:admin").decode("ascii")
+            "Authorization", "Basic " + base64.b64encode(secret).decode("ascii")
         )
         request.add_header("Accept", "application/json")
         if data is not None or method not in ("GET", "HEAD"):
@@ -474,6 +512,7 @@ def account(logs, executions, expected, must_run=()):
         "interrupted": 0,
         "notrun": 0,
         "not_run": 0,
+        "silent": 0,
         "problems": [],
     }
     completed = {}
@@ -500,6 +539,12 @@ def account(logs, executions, expected, must_run=()):
             result["notrun"] += len(notrun)
             result["interrupted_logged"] += len(said)
             result["interrupted"] += interrupted.get(key, 0)
+            for entry in notrun:
+                if not u"".join(entry.get("messages") or []).strip():
+                    result["silent"] += 1
+                    result["problems"].append(
+                        "%s %s: logged not run without a reason" % (uid, when)
+                    )
             done = completed.get(key, 0)
             if not mine:
                 result["lost"] += 1

@@ -11,7 +11,9 @@ outside the ZODB (a mail, a file, a call to another service) would happen
 twice.
 """
 
+from AccessControl.SecurityManagement import getSecurityManager
 from collective.cron.crontab import Runner
+from zope.component.hooks import getSite
 
 import datetime
 import json
@@ -41,6 +43,18 @@ def occurrence():
     return None, None
 
 
+def who():
+    """The user the runner runs as and its roles on the site: the
+    privilege scenario checks that no run has more rights than its saver."""
+    user = getSecurityManager().getUser()
+    site = getSite()
+    try:
+        roles = sorted(user.getRolesInContext(site)) if site is not None else []
+    except Exception:  # noqa: the system user has no roles list everywhere
+        roles = []
+    return user.getId(), roles
+
+
 def journal(**entry):
     path = os.environ.get(JOURNAL_VARIABLE)
     if not path:
@@ -64,8 +78,14 @@ class Sleep(Runner):
         seconds = float(self.environ.get("seconds", 1))
         scheduled, trigger = occurrence()
         execution = uuid.uuid4().hex
+        user, roles = who()
         common = dict(
-            uid=self.cron.uid, scheduled=scheduled, trigger=trigger, execution=execution
+            uid=self.cron.uid,
+            scheduled=scheduled,
+            trigger=trigger,
+            execution=execution,
+            user=user,
+            roles=roles,
         )
         journal(event="start", **common)
         time.sleep(max(0.0, seconds))

@@ -39,6 +39,8 @@ class Scenario(object):
     # Exception names (substrings) of the Tracebacks the fault provokes on
     # purpose: they are listed, not counted.
     provoked = ()
+    # False: the scenario runs no servers (``fuzz``).
+    stack_needed = True
 
     def __init__(self):
         self.errors = []
@@ -62,6 +64,13 @@ class Scenario(object):
             instances=self.instances,
             threads=self.threads,
         )
+
+    def begin(self, root):
+        """Called as the suite starts, before any stack (for a scenario
+        that needs no clock)."""
+
+    def prepare(self):
+        """Called once the stack serves, before ``crons`` are added."""
 
     def crons(self):
         """Crons due every minute, saved while the crontab is off."""
@@ -112,6 +121,8 @@ class Scenario(object):
             self.say(problem)
         if figures["not_run"]:
             self.error("%d occurrences that must run did not" % figures["not_run"])
+        if figures["silent"]:
+            self.error("%d not-run logs without a reason" % figures["silent"])
         if figures["interrupted"] > figures["interrupted_logged"]:
             self.error(
                 "%d attempt(s) interrupted by the fault, %d logged as "
@@ -219,9 +230,16 @@ class RedisRestart(Scenario):
     """Redis stopped for 60 s, then started again with its data or empty.
 
     Pages keep serving (the dashboard says the queue is unreachable), a
-    cron saved over REST during the outage is kept and runs, the occurrence
-    due during the outage is run late or logged as missed, and every
-    occurrence after it runs once (issue 10, point 6).
+    cron saved over REST during the outage is kept and runs, and every
+    occurrence after the outage runs once (issue 10, point 6).
+
+    The occurrences before Redis is back (``m0``, whose job may still be
+    queued when Redis stops -- under load it is -- and ``m0+60``) follow
+    the cron's missed-run policy: each is run once, or logged as not run
+    with a reason (then the policy's catch-up is a run of its own,
+    counted once).  ``account`` holds them to that: no log at all is a
+    lost occurrence, two runs a duplicate, a not-run log without a reason
+    an error.  Only what comes after the outage must run.
     """
 
     threads = 2
@@ -261,8 +279,7 @@ class RedisRestart(Scenario):
 
     def expected(self, m0):
         expected = dict((cron["uid"], minutes(m0, 3)) for cron in self.crons())
-        must_run = [(uid, iso(m0)) for uid in expected]
-        must_run += [(uid, iso(m0 + 120)) for uid in expected]
+        must_run = [(uid, iso(m0 + 120)) for uid in expected]
         if self.added_ok:
             expected[self.added] = [iso(m0 + 60), iso(m0 + 120)]
             must_run.append((self.added, iso(m0 + 120)))
@@ -463,6 +480,9 @@ class ClusterKill(Scenario):
 
 
 def all_scenarios():
+    from faults.fuzz import Fuzz
+    from faults.privilege import Privilege
+
     return [
         KillSingle(),
         ClusterKill(),
@@ -471,4 +491,6 @@ def all_scenarios():
         NonAscii(),
         Storm(),
         ZeoRestart(),
+        Privilege(),
+        Fuzz(),
     ]

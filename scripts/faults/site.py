@@ -6,7 +6,7 @@
     zconsole run zope.conf scripts/faults/site.py dump OUTPUT.json GO NAME=PORT...
 
 ``setup`` makes the Plone site (collective.cron installed, crontab off, no
-cron) in the zope.conf's database: the harness copies that Data.fs for each
+cron, a Site Administrator and a Manager) in the zope.conf's database: the harness copies that Data.fs for each
 scenario's ZEO server, so Plone is set up once.  ``dump`` reads the crons
 and logs of every given ZEO server once the file GO exists: the harness
 starts it while the scenarios still run, so that Plone's start-up (as long
@@ -28,11 +28,18 @@ import json
 import sys
 import transaction
 
+PASSWORD = "faults-secret-1"
+USERS = (("siteadmin", "Site Administrator"), ("boss", "Manager"))
+
 
 def setup(app):
     from Products.CMFPlone.factory import addPloneSite
 
-    site = addPloneSite(app, "Plone", extension_ids=["collective.cron:default"])
+    # plone.restapi's profile: its "Use REST API" permission for every
+    # role (the privilege scenario's Site Administrator uses REST).
+    site = addPloneSite(
+        app, "Plone", extension_ids=["plone.restapi:default", "collective.cron:default"]
+    )
     setSite(site)
     crontab = Crontab.load(site)
     # Off while the scenarios add their crons: the harness switches every
@@ -40,6 +47,11 @@ def setup(app):
     # so that it is the first occurrence of every cron.
     crontab.activated = False
     crontab.save()
+    # The privilege scenario's two users: a Site Administrator (who has
+    # "collective.cron: Manage crons" but not "Run crons as another user")
+    # and a Manager of the site.
+    for login, role in USERS:
+        site.acl_users.userFolderAddUser(login, PASSWORD, [role], [])
     transaction.commit()
     print("faults: site created")
 
