@@ -16,6 +16,8 @@ ZEO client, the instance folders, the redis-server binary) is imported from
 
 from __future__ import print_function
 
+from _servers import free_port
+from _servers import redis_command
 from cluster_test import BIN
 from cluster_test import make_instance
 from cluster_test import wait_port
@@ -31,11 +33,9 @@ import cluster_test
 import datetime
 import json
 import os
-import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -55,40 +55,6 @@ def log(message, scenario=None):
             prefix += " %s:" % scenario
         print(prefix, message)
         sys.stdout.flush()
-
-
-_ports = set()
-
-
-def free_port():
-    """A port of 127.0.0.1 that nothing listens on, below the ephemeral range.
-
-    A port the kernel hands out for ``bind(0)`` is in the ephemeral range,
-    where it may become the source port of any outgoing connection (the
-    instances' connections to ZEO and Redis, other programs') in the
-    minutes before its server binds it: under load a stack lost its
-    instance to "Address already in use".  Ports below that range are
-    never used as source ports; each is handed out once per run.
-    """
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as stream:
-            low = int(stream.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        low = 32768
-    for _ in range(1000):
-        port = random.randrange(10000, max(low, 10001))
-        if port in _ports:
-            continue
-        sock = socket.socket()
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        finally:
-            sock.close()
-        _ports.add(port)
-        return port
-    raise SystemExit("faults: no free port below %d" % low)
 
 
 def iso(stamp):
@@ -261,26 +227,15 @@ class Stack(object):
         self.redis = None
         if redis:
             self.redis_port = free_port()
-            persistence = (
-                ["--appendonly", "yes", "--appendfsync", "always"]
-                if redis == "data"
-                else ["--appendonly", "no"]
-            )
             self.redis = Process(
                 self.workdir,
                 "redis",
-                [
+                redis_command(
                     cluster_test.redis_server(),
-                    "--port",
-                    str(self.redis_port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--dir",
+                    self.redis_port,
                     self.workdir,
-                ]
-                + persistence,
+                    append_only=(redis == "data"),
+                ),
             )
         self.instances = []
         for number in range(instances):

@@ -10,19 +10,45 @@ loads this file by its path (``scripts/_servers.py``); the others import it.
 """
 
 import os
+import random
 import socket
 
 HOST = "127.0.0.1"
 
 
+_handed_out = set()
+
+
 def free_port():
-    """A TCP port of 127.0.0.1 that nothing listens on (at the time of asking)."""
-    sock = socket.socket()
+    """A TCP port of 127.0.0.1 that nothing listens on, below the ephemeral
+    range, and never the same twice in one process.
+
+    A port the kernel hands out for ``bind(0)`` is in the ephemeral range,
+    where it may become the source port of any outgoing connection (an
+    instance's connections to ZEO or Redis, other programs') in the moments
+    before its server binds it: under load the fault suite lost an instance
+    to "Address already in use".  Ports below that range are never used as
+    source ports.
+    """
     try:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-    finally:
-        sock.close()
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as stream:
+            low = int(stream.read().split()[0])
+    except (IOError, OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(1000):
+        port = random.randrange(10000, max(low, 10001))
+        if port in _handed_out:
+            continue
+        sock = socket.socket()
+        try:
+            sock.bind((HOST, port))
+        except socket.error:
+            continue
+        finally:
+            sock.close()
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free TCP port of %s below %d" % (HOST, low))
 
 
 def redis_server_binary():
