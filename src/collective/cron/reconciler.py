@@ -9,12 +9,18 @@ during which run; the occurrence is then run again and logged as usual,
 see ``collective.cron.jobrunner``), and
 catches up occurrences that passed with nothing queued or running through
 one job, which logs them as missed.
+
+At 10,000 crons, building every cron each minute took 2.5 to 3 s per
+worker: the reconciler reads the crons' summaries instead (the records'
+JSON, parsed once per text: ``collective.cron.summary``) and builds a cron
+only when it has something to do for it (release a run, queue a job).
 """
 
 from collective.cron import clock
 from collective.cron import logger
 from collective.cron.claim import GRACE_SECONDS
 from collective.cron.claim import release_interrupted
+from collective.cron.cronmap import LazyCrons
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import IQueueManager
 from collective.cron.interfaces import IServerRestartEvent
@@ -23,6 +29,7 @@ from collective.cron.queue import queue_for
 from collective.cron.state import get_state
 from collective.cron.state import running_is_stale
 from collective.cron.state import set_changed
+from collective.cron.summary import CronSummary
 from zope.component import adapter
 
 import datetime
@@ -37,13 +44,15 @@ def reconcile_site(site, queue=None, now=None):
     now = now or clock.now()
     queue = queue or IQueueManager(site)
     crontab = Crontab.load(site)
+    all_jobs = queue.jobs()
+    repair = getattr(queue, "repair_index", None)
+    if repair is not None:
+        repair(all_jobs)
     pending = {}
-    for job in queue.jobs():
+    for job in all_jobs:
         pending.setdefault(job["uid"], []).append(job)
     queued = 0
-    for cron in crontab.crons.values():
-        if not cron.active:
-            continue
+    for cron in active_crons(crontab):
         state = get_state(site, cron.uid)
         if state is not None and state.running is not None:
             if not running_is_stale(site, state):
@@ -55,7 +64,7 @@ def reconcile_site(site, queue=None, now=None):
                 queue.remove_job(lost_job)
             # Logs the interrupted attempt (WARN, the dead worker, when) and
             # releases the marker; the re-run is logged as usual.
-            release_interrupted(site, cron, state, now)
+            release_interrupted(site, _built(crontab, cron), state, now)
         jobs = [
             job
             for job in pending.get(cron.uid, [])
@@ -78,6 +87,28 @@ def reconcile_site(site, queue=None, now=None):
         set_changed(state, "expected", upcoming)
         queued += 1
     return queued
+
+
+def active_crons(crontab):
+    """The active crons, as summaries while the crontab's records give
+    them (``CronSummary``: uid, schedule, zone), else as crons."""
+    crons = crontab.crons
+    reader = getattr(crontab.manager, "summaries", None)
+    if reader is not None and isinstance(crons, LazyCrons) and not crons.complete:
+        found = reader()
+        if found is not None:
+            if not crontab.activated:
+                return []
+            items = [CronSummary(data, crontab) for data in found[0]]
+            return [item for item in items if item.active]
+    return [cron for cron in crons.values() if cron.active]
+
+
+def _built(crontab, cron):
+    """The cron itself for a summary (one record read)."""
+    if isinstance(cron, CronSummary):
+        return crontab.crons.get(cron.uid) or cron
+    return cron
 
 
 @adapter(IServerRestartEvent)

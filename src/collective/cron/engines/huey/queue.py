@@ -11,6 +11,7 @@ that have a crontab) lives in huey's key-value store, beside the jobs.
 from collective.cron import clock
 from collective.cron import config
 from collective.cron import logger
+from collective.cron.engines.huey import jobindex
 from collective.cron.engines.huey.storage import batch
 from collective.cron.engines.huey.storage import get_huey
 from collective.cron.engines.huey.storage import KEY_PREFIX
@@ -130,6 +131,9 @@ class Enqueue(object):
     the cron) a leftover key does not stop it: the job it stood for is gone
     (refused, or taken by a worker that died before running it); a
     duplicate would be skipped by the claim in the ZODB anyway.
+
+    The job is also written under its cron (``jobindex``), so that listing
+    a cron's jobs does not read the whole queue.
     """
 
     def __init__(self, huey, job, replace=False):
@@ -144,6 +148,8 @@ class Enqueue(object):
             if self.replace:
                 self.huey.put(marker, job["uid"])
             elif not self.huey.put_if_empty(marker, job["uid"]):
+                # Queued already (maybe before the index existed).
+                jobindex.add(self.huey, job)
                 return
         if self.huey.is_revoked(Task(id=job["id"])):
             # A job removed earlier under the same id left a revocation.
@@ -157,6 +163,9 @@ class Enqueue(object):
             eta=job["when"],
             id=job["id"],
         )
+        # Listed before its task is written: a worker that takes the task
+        # at once removes the entry after the run (``storage.run_task``).
+        jobindex.add(self.huey, job)
         if job["when"] > queue_now():
             # Straight into the schedule: through the queue, a worker would
             # move it there, and for that moment it would be listed nowhere.
@@ -169,13 +178,24 @@ class Enqueue(object):
 
 
 class Revoke(object):
-    def __init__(self, huey, job_id):
+    """Remove one job; ``uid`` (its cron) finds its index entry, else the
+    ``job:<id>`` key of a scheduled job gives it."""
+
+    def __init__(self, huey, job_id, site_path=None, uid=None):
         self.huey = huey
         self.job_id = job_id
+        self.site_path = site_path
+        self.uid = uid
 
     def execute(self):
+        marker = KEY_PREFIX + "job:" + self.job_id
+        uid = self.uid
+        if uid is None:
+            uid = self.huey.get(marker, peek=True)
         self.huey.revoke_by_id(self.job_id)
-        self.huey.delete(KEY_PREFIX + "job:" + self.job_id)
+        self.huey.delete(marker)
+        if uid is not None and self.site_path is not None:
+            jobindex.remove(self.huey, self.site_path, uid, self.job_id)
 
     def __str__(self):
         return "remove job %s" % (self.job_id,)
@@ -198,6 +218,8 @@ class HueyQueueManager(object):
     def __init__(self, context):
         self.context = context
         self.site_path = "/".join(context.getPhysicalPath())
+        # job id -> cron uid of the jobs listed, for ``remove_job``.
+        self._listed = {}
 
     @property
     def huey(self):
@@ -219,7 +241,8 @@ class HueyQueueManager(object):
         return job["id"]
 
     def remove_job(self, job_id):
-        _after_commit.add(Revoke(self.huey, job_id))
+        uid = self._listed.get(job_id)
+        _after_commit.add(Revoke(self.huey, job_id, self.site_path, uid))
 
     def remove_jobs(self, cron_uid):
         for job in self.jobs(cron_uid):
@@ -251,8 +274,23 @@ class HueyQueueManager(object):
             )
         return jobs
 
+    def _indexed_jobs(self, cron_uid):
+        """The jobs of one cron, from ``jobindex`` (not the whole queue)."""
+        jobs = []
+        for entry in jobindex.entries(self.huey, self.site_path, cron_uid):
+            job = dict(entry, status="pending")
+            job.pop("added", None)
+            jobs.append(job)
+        return jobs
+
     def jobs(self, cron_uid=None):
-        jobs = dict((job["id"], job) for job in self._stored_jobs())
+        """Every job of the site (the whole queue read), or those of one
+        cron (its index entries: one read)."""
+        if cron_uid is None:
+            stored = self._stored_jobs()
+        else:
+            stored = self._indexed_jobs(cron_uid)
+        jobs = dict((job["id"], job) for job in stored)
         for operation in _after_commit.pending():
             if (
                 isinstance(operation, Enqueue)
@@ -264,7 +302,15 @@ class HueyQueueManager(object):
         found = [
             job for job in jobs.values() if cron_uid is None or job["uid"] == cron_uid
         ]
+        for job in found:
+            self._listed[job["id"]] = job["uid"]
         return sorted(found, key=lambda job: (job["when"], job["id"]))
+
+    def repair_index(self, jobs):
+        """Called by the reconciler with every job of the site it read from
+        the queue: the per-cron index follows (``jobindex.repair``)."""
+        with batch(self.huey):
+            return jobindex.repair(self.huey, self.site_path, jobs)
 
     def job_status(self, job_id):
         for job in self.jobs():

@@ -119,4 +119,10 @@ class SigningSqliteHuey(SigningHuey, SqliteHuey):
 
 
 class SigningRedisHuey(SigningHuey, RedisHuey):
-    pass
+    def flush(self):
+        """Everything goes, the per-cron job index too (its hashes live
+        beside huey's keys: ``jobindex``)."""
+        from collective.cron.engines.huey import jobindex
+
+        super(SigningRedisHuey, self).flush()
+        jobindex.flush(self)

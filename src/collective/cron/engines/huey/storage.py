@@ -12,6 +12,7 @@ from collective.cron import concurrency
 from collective.cron import config
 from collective.cron import logger
 from collective.cron.engines.base import run_job
+from collective.cron.engines.huey import jobindex
 from collective.cron.engines.huey.signing import CheckedSerializer
 from collective.cron.engines.huey.signing import SigningRedisHuey
 from collective.cron.engines.huey.signing import SigningSqliteHuey
@@ -178,6 +179,7 @@ def run_task(site_path, cron_uid, scheduled_iso, trigger, job_id):
         if huey is not None:
             try:
                 huey.delete(KEY_PREFIX + "job:" + job_id)
+                jobindex.remove(huey, site_path, cron_uid, job_id)
             except Exception:
                 logger.exception("collective.cron: could not clear job %s", job_id)
 
