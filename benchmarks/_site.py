@@ -39,6 +39,9 @@ instancehome $INSTANCE
   </filestorage>
   mount-point /
 </zodb_db>
+<environment>
+  CHAMELEON_CACHE $INSTANCE/var/cache
+</environment>
 <product-config collective.cron>
   engine huey
   queue %(queue)s
@@ -56,6 +59,12 @@ def make_instance(workdir, name, queue, threads="threads 1"):
         stdout=subprocess.DEVNULL,
     )
     conf = os.path.join(home, "etc", "zope.conf")
+    # Compiled page templates kept on disk, as mkwsgiinstance's own
+    # zope.conf (and so make run) does: Plone 6 compiles main_template on
+    # every request otherwise, and the pages would measure that.
+    cache = os.path.join(home, "var", "cache")
+    if not os.path.isdir(cache):
+        os.makedirs(cache)
     with open(conf, "w") as stream:
         stream.write(ZOPE_CONF % {"home": home, "queue": queue, "threads": threads})
     return conf
