@@ -13,6 +13,7 @@ attributes of a cron that ``collective.cron.listing`` reads;
 record each (``Crontab.crons.get``).
 """
 
+from collective.cron import pause
 from collective.cron import periodicity
 from collective.cron.compat import as_text
 from collective.cron.utils import as_bool
@@ -28,8 +29,8 @@ UNREADABLE = object()
 
 
 def _parse(text):
-    """(uid, name, description, activated, periodicity, timezone, position)
-    of a record's JSON, or UNREADABLE."""
+    """(uid, name, description, activated, periodicity, timezone, position,
+    paused_until) of a record's JSON, or UNREADABLE."""
     try:
         data = json.loads(text)
         uid = data["uid"]
@@ -41,12 +42,22 @@ def _parse(text):
             as_text(data.get("periodicity") or u""),
             as_text(data.get("timezone") or u""),
             int(data.get("position") or 0),
+            _paused_until(data.get("paused_until")),
         )
     except (ValueError, TypeError, AttributeError, KeyError):
         return UNREADABLE
     if not parsed[0]:
         return UNREADABLE
     return parsed
+
+
+def _paused_until(value):
+    """The end of a stored pause (UTC), None for none or an unreadable one:
+    a summary never refuses what the cron itself reads leniently."""
+    try:
+        return pause.parse(value)
+    except ValueError:  # InvalidCron
+        return None
 
 
 def parsed(text):
@@ -109,8 +120,11 @@ class CronSummary(object):
         return self.crontab.default_timezone or periodicity.DEFAULT_TIMEZONE
 
     def next_after(self, when):
+        """As ``Cron.next_after``: the next occurrence, not inside a pause."""
         return periodicity.next_occurrence(
-            self.periodicity, when, self.effective_timezone
+            self.periodicity,
+            pause.schedule_from(self.data[7], when),
+            self.effective_timezone,
         )
 
     @property

@@ -170,18 +170,32 @@ def get_database():
 def run_task(site_path, cron_uid, scheduled_iso, trigger, job_id):
     """The huey task: one run of a cron, from plain data."""
     huey = _current_task_huey()
+    # Taken from the queue: no longer one of the cron's queued jobs, as
+    # huey's queue says, whatever the run does next (its log may be read
+    # before this function returns).
+    _clear(huey, jobindex.remove, site_path, cron_uid, job_id)
     try:
         return (
             run_job(get_database(), site_path, cron_uid, scheduled_iso, trigger, job_id)
             and None
         )
     finally:
-        if huey is not None:
-            try:
-                huey.delete(KEY_PREFIX + "job:" + job_id)
-                jobindex.remove(huey, site_path, cron_uid, job_id)
-            except Exception:
-                logger.exception("collective.cron: could not clear job %s", job_id)
+        _clear(huey, _delete_job_key, job_id)
+
+
+def _delete_job_key(huey, job_id):
+    huey.delete(KEY_PREFIX + "job:" + job_id)
+
+
+def _clear(huey, remove, *args):
+    """``remove(huey, *args)``; a queue that does not answer is logged, it
+    never stops the run (the reconciler repairs the index)."""
+    if huey is None:
+        return
+    try:
+        remove(huey, *args)
+    except Exception:
+        logger.exception("collective.cron: could not clear job %s", args[-1])
 
 
 def _current_task_huey():
