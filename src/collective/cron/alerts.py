@@ -47,6 +47,7 @@ from zope.component import queryUtility
 from zope.i18n import translate
 from zope.i18nmessageid import Message
 
+import collections
 import hashlib
 import hmac
 import json
@@ -229,14 +230,48 @@ def signature(body, secret):
     return "sha256=" + digest
 
 
+# Alerts leave in the order their transactions committed, one at a time, from
+# one daemon thread per process: a claim's "not run" and the run's "recovery"
+# a moment later must not reach a receiver the other way round (a thread per
+# alert let them race).
+_outbox = collections.deque()
+_outbox_ready = threading.Condition()
+_sender = []
+
+
+def _post(delivery):
+    with _outbox_ready:
+        _outbox.append(delivery)
+        if not _sender or not _sender[0].is_alive():
+            thread = threading.Thread(
+                target=_send_in_order, name="collective.cron alerts"
+            )
+            thread.daemon = True
+            _sender[:] = [thread]
+            thread.start()
+        _outbox_ready.notify()
+
+
+def _send_in_order():
+    while True:
+        with _outbox_ready:
+            while not _outbox:
+                _outbox_ready.wait()
+            delivery = _outbox.popleft()
+        try:
+            delivery.send()
+        except Exception:  # the sender must outlive any alert
+            logger.exception("collective.cron: alert not sent")
+
+
 class Delivery(object):
-    """One alert on its way: plain data only, sent on a daemon thread."""
+    """One alert on its way: plain data only, sent after the commit by the
+    process's alert thread, in commit order."""
 
     def __init__(self, data):
         self.data = data
         self.body = json.dumps(data, sort_keys=True).encode("utf-8")
         self.targets = []
-        self.thread = None
 
     def webhook(self, url, secret, attempts):
         self.targets.append(("webhook", (url, secret, max(1, int(attempts or 1)))))
@@ -274,9 +309,7 @@ class Delivery(object):
     def after_commit(self, committed):
         if not committed or not self.targets:
             return
-        self.thread = threading.Thread(target=self.send, name="collective.cron alert")
-        self.thread.daemon = True
-        self.thread.start()
+        _post(self)
 
     def send(self):
         for kind, arguments in self.targets:
