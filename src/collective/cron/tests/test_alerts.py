@@ -146,26 +146,34 @@ class TestDecide(HealthMixin, unittest.TestCase):
         self.assertEqual((kind, alert["state"]), ("notrun", "ok"))
 
 
+def set_up_receivers(test):
+    """A real SMTP server behind the site's MailHost and a real webhook
+    receiver (``test.smtp``, ``test.receiver``), alerts on for both; returns
+    the alert settings (the caller commits)."""
+    test.smtp = SmtpServer()
+    test.addCleanup(test.smtp.stop)
+    test.receiver = Receiver()
+    test.addCleanup(test.receiver.stop)
+    # The site's mail settings (as the mail control panel saves them: the
+    # registry, then the MailHost follows).
+    registry = getUtility(IRegistry)
+    registry["plone.email_from_address"] = "cron@example.org"
+    registry["plone.smtp_host"] = u"127.0.0.1"
+    registry["plone.smtp_port"] = test.smtp.port
+    test.portal.MailHost.smtp_host = "127.0.0.1"
+    test.portal.MailHost.smtp_port = test.smtp.port
+    config = alerts.settings()
+    config.enabled = True
+    config.emails = ["admin@example.org"]
+    config.webhook_url = test.receiver.url
+    config.webhook_secret = SECRET
+    return config
+
+
 class TestAlerts(HealthMixin, unittest.TestCase):
     def setUp(self):
         super(TestAlerts, self).setUp()
-        self.smtp = SmtpServer()
-        self.addCleanup(self.smtp.stop)
-        self.receiver = Receiver()
-        self.addCleanup(self.receiver.stop)
-        # The site's mail settings (as the mail control panel saves them:
-        # the registry, then the MailHost follows).
-        registry = getUtility(IRegistry)
-        registry["plone.email_from_address"] = "cron@example.org"
-        registry["plone.smtp_host"] = u"127.0.0.1"
-        registry["plone.smtp_port"] = self.smtp.port
-        self.portal.MailHost.smtp_host = "127.0.0.1"
-        self.portal.MailHost.smtp_port = self.smtp.port
-        config = alerts.settings()
-        config.enabled = True
-        config.emails = ["admin@example.org"]
-        config.webhook_url = self.receiver.url
-        config.webhook_secret = SECRET
+        config = set_up_receivers(self)
         config.webhook_attempts = 3
         transaction.commit()
         self.start_worker()

@@ -34,27 +34,12 @@ import unittest
 
 class TestNotRunAlerts(HealthMixin, unittest.TestCase):
     def setUp(self):
-        from collective.cron.tests.test_alerts import Receiver
-        from collective.cron.tests.test_alerts import SmtpServer
+        from collective.cron.tests.test_alerts import set_up_receivers
 
         super(TestNotRunAlerts, self).setUp()
         clock.freeze(START)
         self.addCleanup(clock.reset)
-        self.smtp = SmtpServer()
-        self.addCleanup(self.smtp.stop)
-        self.receiver = Receiver()
-        self.addCleanup(self.receiver.stop)
-        registry = getUtility(IRegistry)
-        registry["plone.email_from_address"] = "cron@example.org"
-        registry["plone.smtp_host"] = u"127.0.0.1"
-        registry["plone.smtp_port"] = self.smtp.port
-        self.portal.MailHost.smtp_host = "127.0.0.1"
-        self.portal.MailHost.smtp_port = self.smtp.port
-        config = alerts.settings()
-        config.enabled = True
-        config.emails = ["admin@example.org"]
-        config.webhook_url = self.receiver.url
-        config.webhook_secret = u"secret"
+        set_up_receivers(self)
         transaction.commit()
         self.path = u"/".join(self.portal.getPhysicalPath())
         self.cron = self.add_cron(
