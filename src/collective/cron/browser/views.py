@@ -110,6 +110,7 @@ class CronDashboard(DashboardPage):
     """The Cron Dashboard: every cron of the site and the job system's state."""
 
     template = ViewPageTemplateFile("templates/dashboard.pt")
+    control_panel_menu = True
 
     def traverse_item(self, request, name):
         cron = self.crontab.crons.get(name)

@@ -375,3 +375,36 @@ class TestNotFound(DashboardTestCase):
         browser.post(self.url + "/no-such-cron/delete", "form.button.confirm=1")
         self.assertEqual(browser.headers["status"], "404 Not Found")
         self.assertIn(cron.uid, self.crontab().crons)
+
+
+class TestPageFrame(DashboardTestCase):
+    """The dashboard shows Plone's control-panel menu; the pages below it
+    show the breadcrumbs back instead (the menu costs a third of a page).
+
+    Plone 6 draws that menu as tabs above the page; Plone 5.2 as a portlet
+    beside it, which every page keeps (it is not the costly part there).
+    """
+
+    MENU = u'class="nav nav-tabs"'
+
+    def test_dashboard_has_the_control_panel_menu(self):
+        browser = self.browser()
+        browser.open(self.portal.absolute_url() + "/@@mail-controlpanel")
+        plone_draws_tabs = self.MENU in browser.contents
+        browser.open(self.url)
+        self.assertIn(u"@@mail-controlpanel", browser.contents)
+        self.assertEqual(self.MENU in browser.contents, plone_draws_tabs)
+
+    def test_pages_below_lead_back_without_the_menu(self):
+        cron = self.add_cron()
+        browser = self.browser()
+        for path in (u"/" + cron.uid, u"/" + cron.uid + u"/edit", u"/add"):
+            browser.open(self.url + path)
+            contents = browser.contents
+            self.assertNotIn(self.MENU, contents, path)
+            trail = contents[contents.index(u'class="cron-breadcrumbs"') :]
+            trail = trail[: trail.index(u"</nav>")]
+            self.assertIn(u'id="setup-link"', trail, path)
+            self.assertIn(u'href="%s"' % self.url, trail, path)
+            # still a page of Plone's: its toolbar and status messages
+            self.assertIn(u'id="content"', contents, path)
