@@ -29,6 +29,7 @@ from _servers import tail
 
 import argparse
 import datetime
+import json
 import os
 import re
 import shutil
@@ -491,9 +492,7 @@ class Scenario(object):
         page = self.page
         page.goto(self.history_url + "/edit")
         page.fill(
-            "textarea[name='form.widgets.environ']",
-            '{"seconds": %s}'
-            % ('"%s"' % seconds if isinstance(seconds, str) else seconds),
+            "textarea[name='form.widgets.environ']", json.dumps({"seconds": seconds})
         )
         self.submit("[name='form.buttons.save']")
         self.check(
