@@ -29,6 +29,7 @@ from _servers import tail
 
 import argparse
 import datetime
+import json
 import os
 import re
 import shutil
@@ -62,7 +63,16 @@ SCREENSHOTS = {
     "add": "cron-add-form.png",
     "cron": "cron-page.png",
     "many": "cron-dashboard-many.png",
+    "history": "cron-history.png",
+    "alerts": "cron-alerts.png",
 }
+# The history cron: the demo runner that waits ``seconds``, run now with
+# these parameters in turn; ``"soon"`` is no number: that run fails.
+HISTORY_RUNNER = "collective.cron.demo.pause"
+HISTORY_SECONDS = (0.3, 0.8, "soon", 1.2, 0.5, "soon", 1.6, 0.9)
+HISTORY_RATE = "75 %"  # 6 good runs of 8
+COLOURS = {"OK": "#2e7d32", "FAILURE": "#c62828"}
+ALERT_EMAILS = ("ops@example.org", "cron-admin@example.org")
 
 
 class Failure(Exception):
@@ -450,6 +460,180 @@ class Scenario(object):
         log("list of %d crons: batched, searched, filtered" % MANY_CRONS)
         self.shoot("many")
 
+    def add_history_cron(self):
+        """A yearly cron of the pause runner: only "Run now" runs it."""
+        page = self.page
+        page.goto(self.dashboard_url)
+        self.submit("#cron-add")
+        self.check_page("Add a cron")
+        page.select_option(
+            "select[name='form.widgets.name:list']", value=HISTORY_RUNNER
+        )
+        page.fill(
+            "textarea[name='form.widgets.description']",
+            "Added by make test-browser: waits, or fails on a bad parameter.",
+        )
+        page.fill("input[name='form.widgets.periodicity']", "0 3 1 1 *")
+        self.submit("[name='form.buttons.save']")
+        match = re.search(r"/@@cron-settings/([^/?#]+)$", page.url)
+        self.check(
+            match and match.group(1) != "add",
+            "saving the history cron did not lead to its page: %s" % self.messages(),
+        )
+        self.history_url = page.url
+        self.check_page(HISTORY_RUNNER)
+        self.check(
+            page.locator("#history").count() == 1
+            and "No runs yet" in page.locator("#history").inner_text(),
+            "a new cron's page does not say 'No runs yet' in its history",
+        )
+
+    def set_parameters(self, seconds):
+        page = self.page
+        page.goto(self.history_url + "/edit")
+        page.fill(
+            "textarea[name='form.widgets.environ']", json.dumps({"seconds": seconds})
+        )
+        self.submit("[name='form.buttons.save']")
+        self.check(
+            page.url == self.history_url,
+            "saving the parameters %r did not lead to the cron's page: %s"
+            % (seconds, self.messages()),
+        )
+
+    def run_and_wait(self, number, expected):
+        """Run now; wait for the ``number``-th manual log, ``expected``."""
+        page = self.page
+        self.submit("#cron-run")
+        rows = page.locator("#logs tr.cron-log").filter(has_text="Manual")
+        deadline = time.time() + RUN_TIMEOUT
+        while rows.count() < number:
+            if time.time() > deadline:
+                raise Failure(
+                    "run %d of the history cron logged nothing after %ds"
+                    % (number, RUN_TIMEOUT)
+                )
+            time.sleep(0.5)
+            page.goto(self.history_url)
+        # the newest log comes first; its row's class names its status
+        classes = (rows.first.get_attribute("class") or "").split()
+        self.check(
+            "cron-log-%s" % expected in classes,
+            "run %d of the history cron is not logged %s: %r (%s)"
+            % (number, expected, rows.first.inner_text(), classes),
+        )
+
+    def check_history(self):
+        """Eight real runs, then the history: dots, rate, figures, chart."""
+        page = self.page
+        self.add_history_cron()
+        expected = []
+        for number, seconds in enumerate(HISTORY_SECONDS, 1):
+            self.set_parameters(seconds)
+            status = "FAILURE" if isinstance(seconds, str) else "OK"
+            self.run_and_wait(number, status)
+            expected.append(status)
+        log("history cron: %d runs (%s)" % (len(expected), ", ".join(expected)))
+        page.goto(self.history_url)
+        self.check_page(HISTORY_RUNNER)
+        history = page.locator("#history")
+        dots = history.locator("svg.cron-history-dots circle")
+        self.check(
+            dots.count() == len(expected),
+            "the history shows %d dots, not %d" % (dots.count(), len(expected)),
+        )
+        fills = [dots.nth(i).get_attribute("fill") for i in range(dots.count())]
+        self.check(
+            fills == [COLOURS[status] for status in expected],
+            "the dots' colours %r are not the runs' statuses %r (oldest first)"
+            % (fills, expected),
+        )
+        rate = history.locator("#history-success-rate").inner_text().strip()
+        self.check(
+            rate == HISTORY_RATE, "success rate %r, not %r" % (rate, HISTORY_RATE)
+        )
+        for key in ("average", "p95"):
+            text = history.locator("#history-%s" % key).inner_text().strip()
+            self.check(
+                re.match(r"^\d+\.\d\d s$", text) is not None,
+                "the %s duration shows %r, not seconds" % (key, text),
+            )
+        bars = history.locator("svg.cron-history-chart rect")
+        self.check(
+            bars.count() == len(expected),
+            "the duration chart has %d bars, not %d" % (bars.count(), len(expected)),
+        )
+        heights = [
+            float(bars.nth(i).get_attribute("height")) for i in range(bars.count())
+        ]
+        longest = HISTORY_SECONDS.index(
+            max(s for s in HISTORY_SECONDS if not isinstance(s, str))
+        )
+        self.check(
+            heights.index(max(heights)) == longest,
+            "the tallest bar is run %d, not the longest run %d: %r"
+            % (heights.index(max(heights)) + 1, longest + 1, heights),
+        )
+        self.check(
+            history.locator("svg.cron-history-dots").is_visible()
+            and history.locator("svg.cron-history-chart").is_visible(),
+            "the dots or the chart are not visible",
+        )
+        log("history: %d dots, success rate %s" % (dots.count(), rate))
+        history.scroll_into_view_if_needed()
+        self.shoot("history")
+
+    def check_alerts(self):
+        """The Alerts settings: its fields, saved and shown again."""
+        page = self.page
+        page.goto(self.dashboard_url)
+        self.submit("#cron-alerts")
+        self.check_page("Alerts")
+        fields = {
+            "enabled": "input[type=checkbox][name='form.widgets.enabled:list']",
+            "failures": "input[name='form.widgets.failures']",
+            "every_failure": "input[type=checkbox][name='form.widgets.every_failure:list']",
+            "on_recovery": "input[type=checkbox][name='form.widgets.on_recovery:list']",
+            "on_notrun": "input[type=checkbox][name='form.widgets.on_notrun:list']",
+            "emails": "textarea[name='form.widgets.emails']",
+            "webhook_url": "input[name='form.widgets.webhook_url']",
+            "webhook_secret": "input[name='form.widgets.webhook_secret']",
+            "webhook_attempts": "input[name='form.widgets.webhook_attempts']",
+            "save": "[name='form.buttons.save']",
+        }
+        missing = [
+            name for name, css in fields.items() if page.locator(css).count() != 1
+        ]
+        self.check(not missing, "the alerts form lacks the fields %s" % missing)
+        # Alerts on, e-mail only: no webhook, so nothing leaves this machine
+        # (the instance has no mail settings: no e-mail is sent either).
+        page.check(fields["enabled"])
+        page.fill(fields["failures"], "3")
+        page.check(fields["on_recovery"])
+        page.fill(fields["emails"], "\n".join(ALERT_EMAILS))
+        self.submit(fields["save"])
+        self.check_page("Alerts")
+        self.check(
+            any("Alert settings saved" in message for message in self.messages()),
+            "no 'Alert settings saved' message: %s" % self.messages(),
+        )
+        page.goto(self.dashboard_url + "/alerts")
+        self.check(
+            page.locator(fields["enabled"]).is_checked(), "'Send alerts' was not kept"
+        )
+        self.check(
+            page.locator(fields["failures"]).input_value() == "3",
+            "the failures in a row were not kept: %r"
+            % page.locator(fields["failures"]).input_value(),
+        )
+        emails = page.locator(fields["emails"]).input_value().split()
+        self.check(
+            emails == list(ALERT_EMAILS),
+            "the e-mail recipients were not kept: %r" % emails,
+        )
+        log("alerts: saved and shown again (on, 3 failures, %d e-mails)" % len(emails))
+        self.shoot("alerts")
+
     def run(self):
         self.login()
         self.open_dashboard()
@@ -458,6 +642,8 @@ class Scenario(object):
         self.wait_ok_log()
         self.check_list()
         self.check_many()
+        self.check_history()
+        self.check_alerts()
 
 
 def drive(site_url, workdir, screenshots, runner=RUNNER):

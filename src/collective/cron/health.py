@@ -18,10 +18,13 @@ as ``config.public_queue`` writes it, inside error texts too).
 
 from collective.cron import clock
 from collective.cron import logger
+from collective.cron import runstats
 from collective.cron.compat import as_text
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ICronManager
+from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IQueueManager
+from collective.cron.listing import Summaries
 from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
 from collective.cron.queue import mask_secrets
@@ -29,6 +32,8 @@ from collective.cron.state import states
 from ZODB.POSException import ConflictError
 from zope.component import queryAdapter
 from zope.component import queryMultiAdapter
+
+import threading
 
 NO_JOB_SYSTEM = (
     "No job system is available for this site: crons are saved but do not "
@@ -178,22 +183,65 @@ def _workers(queue, state, now):
     return workers
 
 
-def consecutive_failures(cron):
-    """How many of the cron's newest logs in a row are failures."""
+def consecutive_failures(logs):
+    """How many of the newest ``logs`` (oldest first) in a row are failures."""
     count = 0
-    for log in reversed(cron.logs):
+    for log in reversed(logs):
         if log.status != FAILURE:
             break
         count += 1
     return count
 
 
-def _cron_problems(site, crontab, now):
-    """(overdue, failing, missed): one list of dicts each, active crons only."""
+# (site path, uid) -> (stamp of the cron's run state, its last log's digest).
+# Why: the report used to read the last log of every active cron at each
+# request (and @@cron-metrics asks for the report at each scrape): 10,000
+# log books read for an uptime probe.  A log is only ever written with a
+# write of the cron's run state (a run, the claim's NOTRUN logs, a dead run
+# released: each also counts it in ``runstats``), so a digest read while
+# the state had a given serial holds while it keeps it, as ``runstats``
+# keeps its fallback counters.  Logs removed by hand on the dashboard show
+# here after the cron's next run (or a restart).
+_digests = {}
+_lock = threading.Lock()
+# Digests kept per process; cleared when it grows past this.
+DIGESTS_SIZE = 200000
+
+
+def _digest(store, uid):
+    """(status, date, last message, failures in a row) of ``uid``'s newest
+    log, or None without logs: the one read of its logs the report needs."""
+    last = store.last(uid) if store is not None else None
+    if last is None:
+        return None
+    failures = consecutive_failures(store.logs(uid)) if last.status == FAILURE else 0
+    message = last.messages[-1] if last.messages else u""
+    return (last.status, last.date, message, failures)
+
+
+def last_digest(site, store, uid, state):
+    """``_digest`` of ``uid``, from the memo while its state is unchanged."""
+    key = ("/".join(site.getPhysicalPath()), uid)
+    stamp = runstats.state_stamp(state)
+    found = _digests.get(key)
+    if stamp is None or found is None or found[0] != stamp:
+        found = (stamp, _digest(store, uid))
+        if stamp is not None:
+            with _lock:
+                if len(_digests) >= DIGESTS_SIZE:
+                    _digests.clear()
+                _digests[key] = found
+    return found[1]
+
+
+def _cron_problems(site, crons, now):
+    """(overdue, failing, missed): one list of dicts each, active crons
+    only.  ``crons``: summaries (``listing.Summaries``), no Cron built."""
     overdue, failing, missed = [], [], []
     # One look-up of the states' BTree, not one per cron.
     tree = states(site)
-    for cron in crontab.crons.values():
+    store = queryAdapter(site, ILogStore)
+    for cron in crons:
         if not cron.active:
             continue
         about = {"uid": cron.uid, "name": cron.name}
@@ -208,26 +256,21 @@ def _cron_problems(site, crontab, now):
             and (handled is None or clock.as_utc(handled) < clock.as_utc(expected))
         ):
             overdue.append(dict(about, expected=expected, late=late))
-        last = cron.last_log
+        last = last_digest(site, store, cron.uid, state)
         if last is None:
             continue
-        if last.status == FAILURE:
+        status, date, message, failures = last
+        if status == FAILURE:
             failing.append(
                 dict(
                     about,
-                    since=last.date,
-                    failures=consecutive_failures(cron),
-                    message=mask_secrets(last.messages[-1] if last.messages else u""),
+                    since=date,
+                    failures=failures,
+                    message=mask_secrets(message),
                 )
             )
-        elif last.status == NOTRUN:
-            missed.append(
-                dict(
-                    about,
-                    date=last.date,
-                    message=last.messages[-1] if last.messages else u"",
-                )
-            )
+        elif status == NOTRUN:
+            missed.append(dict(about, date=date, message=message))
     return overdue, failing, missed
 
 
@@ -245,8 +288,10 @@ def site_health(site):
     state = engine_state(site)
     workers = _workers(queue, state, now)
     crontab = Crontab.load(site, read_only=True)
-    active = [cron for cron in crontab.crons.values() if cron.active]
-    overdue, failing, missed = _cron_problems(site, crontab, now)
+    # Summaries of the records: no Cron is built (see _cron_problems).
+    crons = Summaries(crontab).items
+    active = [cron for cron in crons if cron.active]
+    overdue, failing, missed = _cron_problems(site, active, now)
     problems = []
     if not state["available"]:
         problems.append("no_job_system")

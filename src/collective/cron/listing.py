@@ -16,6 +16,7 @@ only.
 """
 
 from collective.cron import clock
+from collective.cron import pause
 from collective.cron.compat import as_text
 from collective.cron.cron import Cron
 from collective.cron.cronmap import LazyCrons
@@ -106,8 +107,18 @@ def last_status(cron):
     return last.status if last is not None else None
 
 
+def is_paused(cron):
+    """What the "Paused" filter keeps: a cron turned off, or paused until a
+    date that has not come yet (``pause``); the "Active" filter keeps the
+    others."""
+    return not cron.activated or cron.paused
+
+
 class NextRuns(object):
-    """Next runs, computed once per (schedule, zone): crons often share one."""
+    """Next runs, computed once per (schedule, zone, end of a pause going
+    on): crons often share one.  A paused cron's next run is the first
+    occurrence at or after the end of its pause; a cron turned off (or in
+    a crontab turned off) has none and sorts last."""
 
     def __init__(self, now=None):
         self.now = now if now is not None else clock.now()
@@ -116,10 +127,11 @@ class NextRuns(object):
     def __call__(self, cron):
         if not cron.active:
             return None
-        key = (cron.periodicity, cron.effective_timezone)
+        since = pause.schedule_from(cron.paused_until, self.now)
+        key = (cron.periodicity, cron.effective_timezone, since)
         if key not in self.cache:
             try:
-                self.cache[key] = cron.next_after(self.now)
+                self.cache[key] = cron.next_after(since)
             except Exception:  # an unreadable schedule sorts last
                 self.cache[key] = None
         return self.cache[key]
@@ -198,9 +210,9 @@ def select(crontab, query, runner_names=None, summaries=None):
         crons = [cron for cron in crons if matches_text(cron, needle)]
     status = query.status
     if u"active" in status and u"paused" not in status:
-        crons = [cron for cron in crons if cron.activated]
+        crons = [cron for cron in crons if not is_paused(cron)]
     if u"paused" in status and u"active" not in status:
-        crons = [cron for cron in crons if not cron.activated]
+        crons = [cron for cron in crons if is_paused(cron)]
     if u"norunner" in status:
         names = set(runner_names or ())
         crons = [cron for cron in crons if cron.name not in names]

@@ -120,7 +120,7 @@ _fallback = {}
 _lock = threading.Lock()
 
 
-def _stamp(state):
+def state_stamp(state):
     """Which version of the state the memo holds (None: no memo)."""
     oid = getattr(state, "_p_oid", None)
     if oid is None:
@@ -132,7 +132,7 @@ def fallback(site, uid, state=None):
     """The counters of a cron whose state has none: from its logs, read
     once per process while its state does not change."""
     key = ("/".join(site.getPhysicalPath()), uid)
-    stamp = _stamp(state)
+    stamp = state_stamp(state)
     found = _fallback.get(key)
     if stamp is None or found is None or found[0] != stamp:
         found = (stamp, from_logs(ILogStore(site).logs(uid)))

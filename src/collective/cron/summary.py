@@ -108,6 +108,11 @@ class CronSummary(object):
     activated = property(lambda self: self.data[3])
     periodicity = property(lambda self: self.data[4])
     timezone = property(lambda self: self.data[5])
+    paused_until = property(lambda self: self.data[7])
+
+    @property
+    def paused(self):
+        return pause.is_paused(self.data[7])
 
     @property
     def active(self):
