@@ -200,8 +200,8 @@ def consecutive_failures(logs):
 # write of the cron's run state (a run, the claim's NOTRUN logs, a dead run
 # released: each also counts it in ``runstats``), so a digest read while
 # the state had a given serial holds while it keeps it, as ``runstats``
-# keeps its fallback counters.  Logs removed by hand on the dashboard show
-# here after the cron's next run (or a restart).
+# keeps its fallback counters; logs removed or cleared by hand change the
+# log book's ``version`` (one small record read, not the logs).
 _digests = {}
 _lock = threading.Lock()
 # Digests kept per process; cleared when it grows past this.
@@ -223,6 +223,8 @@ def last_digest(site, store, uid, state):
     """``_digest`` of ``uid``, from the memo while its state is unchanged."""
     key = ("/".join(site.getPhysicalPath()), uid)
     stamp = runstats.state_stamp(state)
+    if stamp is not None and store is not None:
+        stamp = (stamp, store.version(uid))
     found = _digests.get(key)
     if stamp is None or found is None or found[0] != stamp:
         found = (stamp, _digest(store, uid))

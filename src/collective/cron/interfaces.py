@@ -151,6 +151,11 @@ class ILogStore(Interface):
     def count(uid):
         """How many logs cron ``uid`` has."""
 
+    def version(uid):
+        """A value that changes whenever cron ``uid``'s logs change (a log
+        added, removed or trimmed, the logs cleared), without reading them;
+        None without logs."""
+
     def clear(uid=None):
         """Forget the logs of cron ``uid`` or of every cron."""
 

@@ -109,6 +109,14 @@ class LogStore(object):
         book = self._book(uid)
         return book.size if book is not None else 0
 
+    def version(self, uid):
+        book = self._book(uid)
+        if book is None:
+            return None
+        # Keys only grow, so (next key, size) changes with every append,
+        # trim or removal; a cleared book is gone (None) or new (key 0).
+        return (book.next_key, book.size)
+
     def clear(self, uid=None):
         books = self._books()
         if books is None:

@@ -15,6 +15,7 @@ frozen), and check that the report says what reading everything says.
 from collective.cron import clock
 from collective.cron import health
 from collective.cron.crontab import Crontab
+from collective.cron.interfaces import ILogStore
 from collective.cron.logstore import LogStore
 from collective.cron.registry import CrontabRegistryManager
 from collective.cron.testing import COLLECTIVE_CRON_FUNCTIONAL_TESTING
@@ -130,6 +131,22 @@ class TestHealthReads(FrozenCrons, unittest.TestCase):
         self.assertEqual(self.reads, [("last", u"bad")])
         self.assertEqual(report["failing"], [])
         self.assertNotIn("failing", report["problems"])
+
+    def test_logs_cleared_by_hand_are_seen(self):
+        self.assertEqual(len(self.report()["failing"]), 1)
+        ILogStore(self.portal).clear(self.bad.uid)
+        transaction.commit()
+        del self.reads[:]
+        report = self.report()
+        self.assertEqual(report["failing"], [])
+        self.assertEqual(self.reads, [("last", u"bad")])
+
+    def test_a_log_removed_by_hand_is_seen(self):
+        self.assertEqual(self.report()["failing"][0]["failures"], 2)
+        ILogStore(self.portal).remove(self.bad.uid, -1)
+        transaction.commit()
+        report = self.report()
+        self.assertEqual(report["failing"][0]["failures"], 1)
 
 
 def test_suite():
