@@ -40,6 +40,8 @@ FIELDS = (
     "missed",
     "paused_until",
     "timeout",
+    "attempts",
+    "retry_delay",
 )
 TEXT_FIELDS = (
     "uid",
@@ -165,7 +167,7 @@ def check_types(data):
             "activated must be true or false, not %s" % (_json_type(value),),
             "activated",
         )
-    for field in ("logs_limit", "timeout"):
+    for field in ("logs_limit", "timeout", "attempts", "retry_delay"):
         value = data.get(field)
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, integer_types)

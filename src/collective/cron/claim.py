@@ -28,6 +28,7 @@ from collective.cron import clock
 from collective.cron import logger
 from collective.cron import pause
 from collective.cron import periodicity
+from collective.cron import retries
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Log
 from collective.cron.crontab import NOTRUN
@@ -142,6 +143,12 @@ def release_interrupted(site, cron, state, now=None):
             u"started at ${started}; a manual run is not run again",
             mapping=mapping,
         )
+    elif retries.is_retry(marker_trigger):
+        message = _(
+            u"Interrupted: the worker ${instance} stopped during the run "
+            u"started at ${started}; a retry is not run again",
+            mapping=mapping,
+        )
     else:
         message = _(
             u"Interrupted: the worker ${instance} stopped during the run "
@@ -164,7 +171,7 @@ def release_interrupted(site, cron, state, now=None):
                 status=WARN,
                 messages=[log_text(message)],
                 started=started,
-                trigger=marker_trigger,
+                trigger=_log_trigger(marker_trigger),
                 instance=instance,
                 scheduled=scheduled,
             )
@@ -192,9 +199,15 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
         logger.info("Job for cron %s (%s) dropped: it is off", cron.name, cron_uid)
         return {"action": "skip", "reason": "off"}
     state = get_state(site, cron_uid, create=True)
-    if state.is_handled(scheduled, trigger, job_id):
+    # A retry is remembered by its job id, like a manual run (retries.py).
+    if state.is_handled(scheduled, retries.handled_as(trigger), job_id):
         return {"action": "skip", "reason": "duplicate"}
-    if trigger != "manual" and pause.paused_at(cron.paused_until, scheduled):
+    attempt = retries.attempt_of(trigger)
+    if retries.is_retry(trigger):
+        dropped = _drop_late_retry(site, cron, state, scheduled, trigger, job_id, now)
+        if dropped is not None:
+            return dropped
+    elif trigger != "manual" and pause.paused_at(cron.paused_until, scheduled):
         # Queued before the pause was set: not run, not missed (pause.py).
         logger.info("Job for cron %s (%s) dropped: it is paused", cron.name, cron_uid)
         state.mark_handled(scheduled, trigger, job_id)
@@ -205,14 +218,18 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
             return {"action": "skip", "reason": "duplicate"}
         if not running_is_stale(site, state):
             reason = log_text(_(u"Not run: the previous run is still running"))
-            state.mark_handled(scheduled, trigger, job_id)
-            _append_logs(site, cron, _missed_logs([scheduled], reason, trigger))
+            state.mark_handled(scheduled, retries.handled_as(trigger), job_id)
+            _append_logs(
+                site,
+                cron,
+                _missed_logs([scheduled], reason, _log_trigger(trigger)),
+            )
             return {"action": "logged", "cron": cron}
         release_interrupted(site, cron, state, now)
     # The run writes its log into the cron's log book: create it here, so
     # that the run's transaction inserts nothing into shared BTrees.
     _prepare_log_book(site, cron.uid)
-    if trigger != "manual":
+    if not retries.is_extra(trigger):
         # Occurrences since the last handled one that are already due were
         # missed (instance down, job lost): coalesce them.
         due = []
@@ -251,6 +268,37 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
         "action": "run",
         "cron": cron,
         "scheduled": scheduled,
-        "trigger": trigger,
+        "trigger": _log_trigger(trigger),
         "job_id": job_id,
+        "attempt": attempt,
     }
+
+
+def _log_trigger(trigger):
+    """The trigger a log shows: ``retry`` for every attempt of a retry (the
+    attempt is in the log's messages)."""
+    return retries.TRIGGER if retries.is_retry(trigger) else trigger
+
+
+def _drop_late_retry(site, cron, state, scheduled, trigger, job_id, now):
+    """A retry taken once the cron's next occurrence came is dropped with a
+    NOTRUN log (it would run beside or after that occurrence); None when it
+    may run.  The next occurrence is never delayed by retries."""
+    upcoming = retries.next_occurrence(cron, scheduled)
+    if upcoming is None or now < upcoming:
+        return None
+    state.mark_handled(scheduled, retries.handled_as(trigger), job_id)
+    reason = log_text(
+        _(
+            u"Not run: attempt ${attempt}/${attempts} dropped, the next "
+            u"occurrence (${next}) came before it",
+            mapping={
+                u"attempt": retries.attempt_of(trigger),
+                u"attempts": cron.attempts,
+                u"next": clock.to_iso(upcoming),
+            },
+        )
+    )
+    logger.info("Cron %s (%s): %s dropped, late", cron.name, cron.uid, trigger)
+    _append_logs(site, cron, _missed_logs([scheduled], reason, retries.TRIGGER))
+    return {"action": "logged", "cron": cron}

@@ -98,6 +98,8 @@ VALIDATED_FIELDS = frozenset(
         "missed",
         "paused_until",
         "timeout",
+        "attempts",
+        "retry_delay",
     ]
 )
 

@@ -42,6 +42,7 @@ TRIGGER_LABELS = {
     u"schedule": _(u"trigger_schedule", default=u"Scheduled"),
     u"manual": _(u"trigger_manual", default=u"Manual"),
     u"catch-up": _(u"trigger_catch_up", default=u"Catch-up"),
+    u"retry": _(u"trigger_retry", default=u"Retry"),
 }
 
 JOB_STATUS_LABELS = {
