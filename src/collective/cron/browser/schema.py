@@ -295,3 +295,33 @@ class ICronSchema(Interface):
         min=0,
         max=7 * 24 * 3600,
     )
+
+    attempts = schema.Int(
+        title=_(u"label_attempts", default=u"Attempts"),
+        description=_(
+            u"help_attempts",
+            default=u"How many times a run that fails (raises an error) is "
+            u"tried in all: 1 is no retry, at most 10. Each attempt is logged "
+            u"(attempt 2/3 …); the next scheduled run is never delayed, and a "
+            u"retry that would come after it is dropped. Alerts wait for the "
+            u"last attempt. Runs started by hand are not retried.",
+        ),
+        required=True,
+        default=1,
+        min=1,
+        max=10,
+    )
+
+    retry_delay = schema.Int(
+        title=_(u"label_retry_delay", default=u"First retry after (seconds)"),
+        description=_(
+            u"help_retry_delay",
+            default=u"The pause before the second attempt (1 to 3600 s); it "
+            u"doubles for each attempt after, give or take 10% at random, "
+            u"and never exceeds 6 hours.",
+        ),
+        required=True,
+        default=60,
+        min=1,
+        max=3600,
+    )

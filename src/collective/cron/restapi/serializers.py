@@ -155,6 +155,8 @@ class SerializeCronToJson(CronSerializerBase):
                 "logs_limit": cron.logs_limit,
                 "missed": cron.missed,
                 "timeout": cron.timeout,
+                "attempts": cron.attempts,
+                "retry_delay": cron.retry_delay,
                 "overdue": run_overdue(getSite(), cron),
                 "effective_timezone": cron.effective_timezone,
                 "has_runner": cron.has_runner(),
