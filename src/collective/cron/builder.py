@@ -42,6 +42,7 @@ FIELDS = (
     "timeout",
     "attempts",
     "retry_delay",
+    "overlap",
 )
 TEXT_FIELDS = (
     "uid",
@@ -52,6 +53,7 @@ TEXT_FIELDS = (
     "description",
     "missed",
     "paused_until",
+    "overlap",
 )
 
 

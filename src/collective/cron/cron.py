@@ -20,6 +20,7 @@ from collective.cron import clock
 from collective.cron import cronfields
 from collective.cron import legacy
 from collective.cron import limits
+from collective.cron import overlap as overlaps
 from collective.cron import pause
 from collective.cron import periodicity as periodicity_module
 from collective.cron import retries
@@ -66,6 +67,7 @@ class Cron(object):
         timeout=0,
         attempts=1,
         retry_delay=60,
+        overlap=u"forbid",
         logs=None,
         crontab=None,
         strict=None,
@@ -92,6 +94,8 @@ class Cron(object):
         # Attempts of a run that raises, and the first pause (retries.py).
         self.attempts = retries.parse_attempts(attempts)
         self.retry_delay = retries.parse_delay(retry_delay)
+        # forbid, queue_one or allow (overlap.py).
+        self.overlap = overlaps.parse(overlap)
         self.crontab = crontab
         # Logs that came inside the JSON (2.x data, or a cron not in a
         # crontab): moved to the log store the next time the crontab saves.
@@ -281,6 +285,7 @@ class Cron(object):
         data["timeout"] = self.timeout
         data["attempts"] = self.attempts
         data["retry_delay"] = self.retry_delay
+        data["overlap"] = self.overlap
         if include_logs:
             data["logs"] = [log.dump() for log in self.logs]
         return data
@@ -323,6 +328,7 @@ class Cron(object):
             timeout=data.get("timeout") or 0,
             attempts=data.get("attempts"),
             retry_delay=data.get("retry_delay"),
+            overlap=data.get("overlap"),
             logs=logs,
             crontab=crontab,
             strict=strict,

@@ -100,6 +100,7 @@ VALIDATED_FIELDS = frozenset(
         "timeout",
         "attempts",
         "retry_delay",
+        "overlap",
     ]
 )
 

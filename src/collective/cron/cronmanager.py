@@ -8,6 +8,7 @@ dashboard and the REST API both call :meth:`CronManager.run_now`.
 """
 
 from collective.cron import clock
+from collective.cron import overlap
 from collective.cron import retries
 from collective.cron.interfaces import ICron
 from collective.cron.interfaces import ICronManager
@@ -111,6 +112,13 @@ class CronManager(object):
         unavailable one); raises ``NoJobSystem`` when there is none.
         """
         return self.queue.register_job(self.cron.uid, clock.now(), trigger="manual")
+
+    def queue_waiting(self, scheduled):
+        """Queue, to start now, the run of ``scheduled`` that waited for the
+        previous run to end (``collective.cron.overlap``, ``queue_one``)."""
+        return self.queue.register_job(
+            self.cron.uid, clock.now(), trigger=overlap.QUEUED, scheduled=scheduled
+        )
 
     def queue_retry(self, scheduled, attempt, when):
         """Queue ``attempt`` (2 or more) of the occurrence ``scheduled`` at

@@ -172,6 +172,7 @@ class _RunWithRetries(object):
                     self.outcome,
                     notes=[note],
                     attempt=self.claimed.get("attempt", 1),
+                    key=self.claimed.get("key"),
                 )
         else:
             self.runs += 1
@@ -198,6 +199,7 @@ class _RunWithRetries(object):
                 outcome=self.outcome,
                 notes=notes,
                 attempt=self.claimed.get("attempt", 1),
+                key=self.claimed.get("key"),
             )
         return log
 

@@ -29,6 +29,7 @@ sends none (``collective.cron.alerts``).
 from collective.cron.compat import integer_types
 from collective.cron.compat import string_types
 from collective.cron.cronfields import InvalidCron
+from collective.cron.overlap import QUEUED
 
 import datetime
 import random
@@ -109,16 +110,17 @@ def is_retry(trigger):
 
 
 def is_extra(trigger):
-    """Jobs besides the schedule (a manual run, a retry): the schedule's
-    bookkeeping (cron manager, reconciler) leaves them alone, and their
-    runs are remembered by job id, never by the high-water mark."""
-    return trigger == u"manual" or is_retry(trigger)
+    """Jobs besides the schedule (a manual run, a retry, a run that waited
+    for the previous one: ``overlap.QUEUED``): the schedule's bookkeeping
+    (cron manager, reconciler) leaves them alone, and their runs are
+    remembered by job id, never by the high-water mark."""
+    return trigger in (u"manual", QUEUED) or is_retry(trigger)
 
 
 def handled_as(trigger):
-    """The trigger under which ``state.CronState`` remembers a run: a retry
-    is remembered like a manual run (by its job id)."""
-    return u"manual" if is_retry(trigger) else trigger
+    """The trigger under which ``state.CronState`` remembers a run: the
+    extra ones (:func:`is_extra`) like a manual run (by their job id)."""
+    return u"manual" if is_extra(trigger) else trigger
 
 
 def next_retry(cron, scheduled, attempt, ended, rand=random.random):

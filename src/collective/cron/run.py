@@ -26,6 +26,7 @@ that react to runs, e.g. to send a mail when a run fails.
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import logger
+from collective.cron import overlap
 from collective.cron import retries
 from collective.cron import timeouts
 from collective.cron.compat import as_text
@@ -130,6 +131,7 @@ def run_claimed(
     outcome=None,
     notes=(),
     attempt=1,
+    key=None,
 ):
     """Run the job runner and write its log, in the current transaction.
 
@@ -139,7 +141,8 @@ def run_claimed(
     a retry of the bookkeeping alone (:func:`record_run`): its status,
     messages, times and ``wrote`` (whether it changed ZODB objects);
     ``notes`` are messages added to the log; ``attempt`` is the attempt of
-    the occurrence this run is (``collective.cron.retries``).
+    the occurrence this run is (``collective.cron.retries``), ``key`` the
+    key of its running marker (``collective.cron.overlap``).
     """
     cron = Crontab.load_cron(cron_uid, site)
     if cron is None:
@@ -163,10 +166,14 @@ def run_claimed(
     if outcome is not None:
         outcome.clear()
         outcome.update(result)
-    return record_run(site, cron, scheduled, trigger, job_id, result, notes, attempt)
+    return record_run(
+        site, cron, scheduled, trigger, job_id, result, notes, attempt, key
+    )
 
 
-def record_run(site, cron, scheduled, trigger, job_id, result, notes=(), attempt=1):
+def record_run(
+    site, cron, scheduled, trigger, job_id, result, notes=(), attempt=1, key=None
+):
     """The bookkeeping of a run: its log, the high-water mark, the marker,
     and the next attempt of a run that raised (:func:`_retry`).
 
@@ -175,6 +182,16 @@ def record_run(site, cron, scheduled, trigger, job_id, result, notes=(), attempt
     """
     messages = list(result["messages"]) + list(notes)
     status = result["status"]
+    if trigger == overlap.QUEUED:
+        messages.insert(
+            0,
+            log_text(
+                _(
+                    u"Started when the previous run ended (due at ${due})",
+                    mapping={u"due": clock.to_iso(scheduled)},
+                )
+            ),
+        )
     if cron.attempts > 1 and trigger != "manual":
         messages.insert(
             0,
@@ -215,7 +232,8 @@ def record_run(site, cron, scheduled, trigger, job_id, result, notes=(), attempt
     # The state may have been reloaded after a conflict: fetch it again.
     state = get_state(site, cron.uid, create=True)
     state.mark_handled(scheduled, retries.handled_as(trigger), job_id)
-    state.running = None
+    overlap.release(state, key)
+    _start_waiting(site, cron, state)
     state.last_started = result["started"]
     state.last_run = result["ended"]
     ILogStore(site).append(cron.uid, log, cron.logs_limit)
@@ -270,3 +288,28 @@ def _retry(site, cron, scheduled, attempt, ended, messages):
         )
     )
     return True
+
+
+def _start_waiting(site, cron, state):
+    """Queue, to start now, the run that waited for this one to end
+    (``queue_one``, ``collective.cron.overlap``); its job is queued with
+    this run's log, like a retry."""
+    waiting = getattr(state, "queued", None)
+    if waiting is None or state.running is not None:
+        return
+    state.queued = None
+    if cron.overlap != overlap.QUEUE_ONE:
+        return  # the policy changed meanwhile
+    manager = queryMultiAdapter((site, cron), ICronManager)
+    try:
+        if manager is not None:
+            manager.queue_waiting(clock.from_iso(waiting[1]))
+    except ConflictError:
+        raise
+    except Exception as error:
+        logger.error(
+            "Cron %s (%s): the waiting run was not queued (%s)",
+            cron.name,
+            cron.uid,
+            error,
+        )

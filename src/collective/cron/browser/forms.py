@@ -145,6 +145,7 @@ class CronForm(form.Form):
             "timeout": data.get("timeout") or 0,
             "attempts": data.get("attempts") or 1,
             "retry_delay": data.get("retry_delay") or 60,
+            "overlap": data.get("overlap") or u"forbid",
         }
         try:
             cron = build_cron(values, current=self.cron, site=self.context)
@@ -343,6 +344,7 @@ class EditCronForm(CronForm):
             "timeout": cron.timeout,
             "attempts": cron.attempts,
             "retry_delay": cron.retry_delay,
+            "overlap": cron.overlap,
         }
 
 

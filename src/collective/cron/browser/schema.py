@@ -7,6 +7,7 @@ error at once, in the user's language.
 """
 
 from collective.cron import _
+from collective.cron import overlap as overlaps
 from collective.cron import periodicity
 from collective.cron.browser import helpers
 from collective.cron.builder import check_depth
@@ -74,6 +75,14 @@ def runner_names(context):
             )
         terms.append(SimpleTerm(name, _token(name), label))
     return SimpleVocabulary(terms)
+
+
+overlap_policies = SimpleVocabulary(
+    [
+        SimpleTerm(policy, policy, helpers.OVERLAP_LABELS[policy])
+        for policy in overlaps.POLICIES
+    ]
+)
 
 
 missed_policies = SimpleVocabulary(
@@ -324,4 +333,22 @@ class ICronSchema(Interface):
         default=60,
         min=1,
         max=3600,
+    )
+
+    overlap = schema.Choice(
+        title=_(
+            u"label_overlap", default=u"When a run comes due during the previous one"
+        ),
+        description=_(
+            u"help_overlap",
+            default=u"Forbid (the default): the new run is not run and its "
+            u"log says why. Queue one: one more run is remembered and starts "
+            u"as soon as the running one ends; further ones are not run. "
+            u"Allow: runs go on at the same time (the job must bear it). "
+            u"Like Kubernetes' Forbid, Replace (without stopping the running "
+            u"one) and Allow.",
+        ),
+        vocabulary=overlap_policies,
+        required=True,
+        default=u"forbid",
     )

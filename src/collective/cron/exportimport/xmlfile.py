@@ -47,9 +47,10 @@ XML_ATTRIBUTES = (
     "timeout",
     "attempts",
     "retry_delay",
+    "overlap",
 )
 # Attributes left out of an export while they hold their default.
-XML_DEFAULTS = {"attempts": 1, "retry_delay": 60}
+XML_DEFAULTS = {"attempts": 1, "retry_delay": 60, "overlap": u"forbid"}
 XML_CHILDREN = ("description", "environ")
 
 

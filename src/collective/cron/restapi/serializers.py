@@ -157,6 +157,7 @@ class SerializeCronToJson(CronSerializerBase):
                 "timeout": cron.timeout,
                 "attempts": cron.attempts,
                 "retry_delay": cron.retry_delay,
+                "overlap": cron.overlap,
                 "overdue": run_overdue(getSite(), cron),
                 "effective_timezone": cron.effective_timezone,
                 "has_runner": cron.has_runner(),

@@ -245,6 +245,7 @@ class TestAdd(RestApiMixin, unittest.TestCase):
             u"timeout": 600,
             u"attempts": 3,
             u"retry_delay": 30,
+            u"overlap": u"allow",
         }
         response = self.api.post(u"@crons", json=body)
         self.assertEqual(response.status_code, 201, response.text)
