@@ -160,6 +160,8 @@ def _on_finished(event):
     config = settings(event.object)
     if config is None or not config.enabled or event.log is None:
         return
+    if getattr(event, "retrying", False):
+        return  # a failed attempt that will be retried: the last one decides
     if not (config.emails or config.webhook_url):
         return
     site, cron, log = event.object, event.cron, event.log

@@ -40,6 +40,9 @@ FIELDS = (
     "missed",
     "paused_until",
     "timeout",
+    "attempts",
+    "retry_delay",
+    "overlap",
 )
 TEXT_FIELDS = (
     "uid",
@@ -50,6 +53,7 @@ TEXT_FIELDS = (
     "description",
     "missed",
     "paused_until",
+    "overlap",
 )
 
 
@@ -165,7 +169,7 @@ def check_types(data):
             "activated must be true or false, not %s" % (_json_type(value),),
             "activated",
         )
-    for field in ("logs_limit", "timeout"):
+    for field in ("logs_limit", "timeout", "attempts", "retry_delay"):
         value = data.get(field)
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, integer_types)

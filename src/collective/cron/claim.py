@@ -26,8 +26,10 @@ BTrees and saves of other crons never conflict with it.
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import logger
+from collective.cron import overlap
 from collective.cron import pause
 from collective.cron import periodicity
+from collective.cron import retries
 from collective.cron.crontab import Crontab
 from collective.cron.crontab import Log
 from collective.cron.crontab import NOTRUN
@@ -118,17 +120,19 @@ def _prepare_log_book(site, uid):
         prepare(uid)
 
 
-def release_interrupted(site, cron, state, now=None):
+def release_interrupted(site, cron, state, now=None, marker=None):
     """Release the running marker of a worker that died, and log it.
 
     The run it had started may have had effects outside the ZODB (its ZODB
     effects were never committed): a WARN log says which worker stopped
     during which run, so an operator knows they may happen twice when the
     occurrence is run again.  Called by the claim and by the reconciler,
-    whichever sees the dead marker first.
+    whichever sees the dead marker first.  ``marker``: one of the markers
+    of parallel runs (``overlap``), by default the main one.
     """
     now = now or clock.now()
-    instance, started, key = state.running[0], state.running[1], tuple(state.running[2])
+    marker = marker or state.running
+    instance, started, key = marker[0], marker[1], tuple(marker[2])
     marker_trigger = key[0] if key else u"schedule"
     try:
         scheduled = clock.from_iso(key[1]) if len(key) > 1 else None
@@ -140,6 +144,12 @@ def release_interrupted(site, cron, state, now=None):
         message = _(
             u"Interrupted: the worker ${instance} stopped during the run "
             u"started at ${started}; a manual run is not run again",
+            mapping=mapping,
+        )
+    elif retries.is_retry(marker_trigger):
+        message = _(
+            u"Interrupted: the worker ${instance} stopped during the run "
+            u"started at ${started}; a retry is not run again",
             mapping=mapping,
         )
     else:
@@ -164,13 +174,55 @@ def release_interrupted(site, cron, state, now=None):
                 status=WARN,
                 messages=[log_text(message)],
                 started=started,
-                trigger=marker_trigger,
+                trigger=_log_trigger(marker_trigger),
                 instance=instance,
                 scheduled=scheduled,
             )
         ],
     )
-    state.running = None
+    overlap.release(state, key)
+
+
+class _Marker(object):
+    """One marker of parallel runs, as ``state.running_is_stale`` reads it."""
+
+    def __init__(self, marker):
+        self.running = marker
+
+
+def _release_dead(site, cron, state, now):
+    """Release the markers of dead workers, parallel runs' included."""
+    for marker in overlap.markers(state):
+        if running_is_stale(site, _Marker(marker)):
+            release_interrupted(site, cron, state, now, marker)
+
+
+def _while_running(site, cron, state, scheduled, trigger, job_id):
+    """A job that came due while a live run holds the marker, under the
+    ``forbid`` or ``queue_one`` policy (``overlap``): remembered to start
+    after that run (``queue_one``, one at most), else logged not run."""
+    handled_as = retries.handled_as(trigger)
+    if cron.overlap == overlap.QUEUE_ONE and getattr(state, "queued", None) is None:
+        state.queued = (trigger, clock.to_iso(scheduled), job_id)
+        state.mark_handled(scheduled, handled_as, job_id)
+        logger.info(
+            "Cron %s (%s): a run waits for the running one", cron.name, cron.uid
+        )
+        return {"action": "logged", "cron": cron, "reason": "queued"}
+    if cron.overlap == overlap.QUEUE_ONE:
+        reason = _(
+            u"Not run: the previous run is still running and one run is "
+            u"already waiting for it to end"
+        )
+    else:
+        reason = _(u"Not run: the previous run is still running")
+    state.mark_handled(scheduled, handled_as, job_id)
+    _append_logs(
+        site,
+        cron,
+        _missed_logs([scheduled], log_text(reason), _log_trigger(trigger)),
+    )
+    return {"action": "logged", "cron": cron}
 
 
 def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
@@ -192,27 +244,32 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
         logger.info("Job for cron %s (%s) dropped: it is off", cron.name, cron_uid)
         return {"action": "skip", "reason": "off"}
     state = get_state(site, cron_uid, create=True)
-    if state.is_handled(scheduled, trigger, job_id):
+    # A retry is remembered by its job id, like a manual run (retries.py).
+    if state.is_handled(scheduled, retries.handled_as(trigger), job_id):
         return {"action": "skip", "reason": "duplicate"}
-    if trigger != "manual" and pause.paused_at(cron.paused_until, scheduled):
+    attempt = retries.attempt_of(trigger)
+    if retries.is_retry(trigger):
+        dropped = _drop_late_retry(site, cron, state, scheduled, trigger, job_id, now)
+        if dropped is not None:
+            return dropped
+    elif trigger != "manual" and pause.paused_at(cron.paused_until, scheduled):
         # Queued before the pause was set: not run, not missed (pause.py).
         logger.info("Job for cron %s (%s) dropped: it is paused", cron.name, cron_uid)
         state.mark_handled(scheduled, trigger, job_id)
         return {"action": "skip", "reason": "paused"}
     key = (trigger, clock.to_iso(scheduled), job_id)
-    if state.running is not None:
-        if tuple(state.running[2]) == key:
-            return {"action": "skip", "reason": "duplicate"}
+    if overlap.holds(state, key):
+        return {"action": "skip", "reason": "duplicate"}
+    if cron.overlap == overlap.ALLOW:
+        _release_dead(site, cron, state, now)
+    elif state.running is not None:
         if not running_is_stale(site, state):
-            reason = log_text(_(u"Not run: the previous run is still running"))
-            state.mark_handled(scheduled, trigger, job_id)
-            _append_logs(site, cron, _missed_logs([scheduled], reason, trigger))
-            return {"action": "logged", "cron": cron}
+            return _while_running(site, cron, state, scheduled, trigger, job_id)
         release_interrupted(site, cron, state, now)
     # The run writes its log into the cron's log book: create it here, so
     # that the run's transaction inserts nothing into shared BTrees.
     _prepare_log_book(site, cron.uid)
-    if trigger != "manual":
+    if not retries.is_extra(trigger):
         # Occurrences since the last handled one that are already due were
         # missed (instance down, job lost): coalesce them.
         due = []
@@ -222,7 +279,13 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
             due = periodicity.occurrences_between(
                 cron.periodicity, since, now, cron.effective_timezone, 1000
             )
-        due = [when for when in due if when != scheduled]
+        # Occurrences that parallel runs are running were not missed.
+        running = overlap.occurrences_running(state)
+        due = [
+            when
+            for when in due
+            if when != scheduled and clock.to_iso(when) not in running
+        ]
         if scheduled not in due:
             due.append(scheduled)
         due.sort()
@@ -246,11 +309,43 @@ def claim_occurrence(site, cron_uid, scheduled, trigger, job_id=None, now=None):
         if latest != scheduled or really_missed:
             trigger = "catch-up"
         scheduled = latest
-    state.running = (instance_id(), now, key)
+    overlap.add(state, (instance_id(), now, key))
     return {
         "action": "run",
         "cron": cron,
         "scheduled": scheduled,
-        "trigger": trigger,
+        "trigger": _log_trigger(trigger),
         "job_id": job_id,
+        "attempt": attempt,
+        "key": key,
     }
+
+
+def _log_trigger(trigger):
+    """The trigger a log shows: ``retry`` for every attempt of a retry (the
+    attempt is in the log's messages)."""
+    return retries.TRIGGER if retries.is_retry(trigger) else trigger
+
+
+def _drop_late_retry(site, cron, state, scheduled, trigger, job_id, now):
+    """A retry taken once the cron's next occurrence came is dropped with a
+    NOTRUN log (it would run beside or after that occurrence); None when it
+    may run.  The next occurrence is never delayed by retries."""
+    upcoming = retries.next_occurrence(cron, scheduled)
+    if upcoming is None or now < upcoming:
+        return None
+    state.mark_handled(scheduled, retries.handled_as(trigger), job_id)
+    reason = log_text(
+        _(
+            u"Not run: attempt ${attempt}/${attempts} dropped, the next "
+            u"occurrence (${next}) came before it",
+            mapping={
+                u"attempt": retries.attempt_of(trigger),
+                u"attempts": cron.attempts,
+                u"next": clock.to_iso(upcoming),
+            },
+        )
+    )
+    logger.info("Cron %s (%s): %s dropped, late", cron.name, cron.uid, trigger)
+    _append_logs(site, cron, _missed_logs([scheduled], reason, retries.TRIGGER))
+    return {"action": "logged", "cron": cron}

@@ -20,8 +20,10 @@ from collective.cron import clock
 from collective.cron import cronfields
 from collective.cron import legacy
 from collective.cron import limits
+from collective.cron import overlap as overlaps
 from collective.cron import pause
 from collective.cron import periodicity as periodicity_module
+from collective.cron import retries
 from collective.cron import timeouts
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
@@ -63,6 +65,9 @@ class Cron(object):
         missed=u"run_once",
         paused_until=None,
         timeout=0,
+        attempts=1,
+        retry_delay=60,
+        overlap=u"forbid",
         logs=None,
         crontab=None,
         strict=None,
@@ -86,6 +91,11 @@ class Cron(object):
         self.paused_until = pause.parse(paused_until)
         # Whole seconds, 0 for none: reported overdue after (timeouts.py).
         self.timeout = timeouts.parse(timeout)
+        # Attempts of a run that raises, and the first pause (retries.py).
+        self.attempts = retries.parse_attempts(attempts)
+        self.retry_delay = retries.parse_delay(retry_delay)
+        # forbid, queue_one or allow (overlap.py).
+        self.overlap = overlaps.parse(overlap)
         self.crontab = crontab
         # Logs that came inside the JSON (2.x data, or a cron not in a
         # crontab): moved to the log store the next time the crontab saves.
@@ -273,6 +283,9 @@ class Cron(object):
         data["missed"] = self.missed
         data["paused_until"] = clock.to_iso(self.paused_until)
         data["timeout"] = self.timeout
+        data["attempts"] = self.attempts
+        data["retry_delay"] = self.retry_delay
+        data["overlap"] = self.overlap
         if include_logs:
             data["logs"] = [log.dump() for log in self.logs]
         return data
@@ -313,6 +326,9 @@ class Cron(object):
             missed=data.get("missed") or u"run_once",
             paused_until=data.get("paused_until"),
             timeout=data.get("timeout") or 0,
+            attempts=data.get("attempts"),
+            retry_delay=data.get("retry_delay"),
+            overlap=data.get("overlap"),
             logs=logs,
             crontab=crontab,
             strict=strict,

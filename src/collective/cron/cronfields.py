@@ -98,6 +98,9 @@ VALIDATED_FIELDS = frozenset(
         "missed",
         "paused_until",
         "timeout",
+        "attempts",
+        "retry_delay",
+        "overlap",
     ]
 )
 

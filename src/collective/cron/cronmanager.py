@@ -8,6 +8,8 @@ dashboard and the REST API both call :meth:`CronManager.run_now`.
 """
 
 from collective.cron import clock
+from collective.cron import overlap
+from collective.cron import retries
 from collective.cron.interfaces import ICron
 from collective.cron.interfaces import ICronManager
 from collective.cron.queue import queue_for
@@ -63,7 +65,7 @@ class CronManager(object):
             jobs = queue.jobs(self.cron.uid)
         keep = None
         for job in jobs:
-            if job["trigger"] == "manual" or job["status"] != "pending":
+            if retries.is_extra(job["trigger"]) or job["status"] != "pending":
                 continue
             if job["scheduled"] == upcoming and keep is None and not force:
                 keep = job
@@ -110,6 +112,24 @@ class CronManager(object):
         unavailable one); raises ``NoJobSystem`` when there is none.
         """
         return self.queue.register_job(self.cron.uid, clock.now(), trigger="manual")
+
+    def queue_waiting(self, scheduled):
+        """Queue, to start now, the run of ``scheduled`` that waited for the
+        previous run to end (``collective.cron.overlap``, ``queue_one``)."""
+        return self.queue.register_job(
+            self.cron.uid, clock.now(), trigger=overlap.QUEUED, scheduled=scheduled
+        )
+
+    def queue_retry(self, scheduled, attempt, when):
+        """Queue ``attempt`` (2 or more) of the occurrence ``scheduled`` at
+        ``when`` (``collective.cron.retries``): the job id, or None.  The
+        schedule's own job is left as it is."""
+        return self.queue.register_job(
+            self.cron.uid,
+            when,
+            trigger=retries.trigger_for(attempt),
+            scheduled=scheduled,
+        )
 
 
 def _owed(job, state):

@@ -63,7 +63,9 @@ The contract, written once here:
   periodicity or timezone resets the mark to the time of the change
   (``CronManager.register_job``): nothing of the old schedule is owed.
 * **Manual runs** never move the schedule; their job ids are remembered so
-  one is never run twice.
+  one is never run twice.  Retries of a run that raised
+  (``collective.cron.retries``) are remembered the same way, and their run
+  queues no next occurrence (the scheduled run did).
 * **As whom.** The run adopts the cron's user (an id or a login, found by
   ``collective.cron.users.find_user`` like the forms do); a user who is gone
   gives a FAILURE log and nothing runs.  An empty user is the system user.
@@ -73,6 +75,7 @@ The contract, written once here:
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import logger
+from collective.cron import retries
 from collective.cron.claim import claim_occurrence
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ICronManager
@@ -168,6 +171,8 @@ class _RunWithRetries(object):
                     self.job_id,
                     self.outcome,
                     notes=[note],
+                    attempt=self.claimed.get("attempt", 1),
+                    key=self.claimed.get("key"),
                 )
         else:
             self.runs += 1
@@ -193,6 +198,8 @@ class _RunWithRetries(object):
                 request,
                 outcome=self.outcome,
                 notes=notes,
+                attempt=self.claimed.get("attempt", 1),
+                key=self.claimed.get("key"),
             )
         return log
 
@@ -248,13 +255,13 @@ def execute_job(
 
             def run(site, request):
                 log = attempt(site, request)
-                if trigger != "manual":
+                if not retries.is_extra(trigger):
                     # Bookkeeping too: redone, never the runner, on a retry.
                     schedule_next(site, cron_uid)
                 return log
 
             note = u"collective.cron: run %s %s" % (cron_uid, scheduled_iso)
-        elif trigger != "manual":
+        elif not retries.is_extra(trigger):
 
             def run(site, request):
                 schedule_next(site, cron_uid)

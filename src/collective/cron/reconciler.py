@@ -18,6 +18,7 @@ only when it has something to do for it (release a run, queue a job).
 
 from collective.cron import clock
 from collective.cron import logger
+from collective.cron import retries
 from collective.cron.claim import GRACE_SECONDS
 from collective.cron.claim import release_interrupted
 from collective.cron.cronmap import LazyCrons
@@ -68,7 +69,7 @@ def reconcile_site(site, queue=None, now=None):
         jobs = [
             job
             for job in pending.get(cron.uid, [])
-            if job["trigger"] != "manual" and job["status"] != "finished"
+            if not retries.is_extra(job["trigger"]) and job["status"] != "finished"
         ]
         if jobs:
             continue

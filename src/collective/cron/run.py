@@ -26,6 +26,8 @@ that react to runs, e.g. to send a mail when a run fails.
 from collective.cron import _
 from collective.cron import clock
 from collective.cron import logger
+from collective.cron import overlap
+from collective.cron import retries
 from collective.cron import timeouts
 from collective.cron.compat import as_text
 from collective.cron.crontab import Crontab
@@ -37,6 +39,7 @@ from collective.cron.crontab import WARN
 from collective.cron.events import FailedCronJobEvent
 from collective.cron.events import FinishedCronJobEvent
 from collective.cron.events import StartedCronJobEvent
+from collective.cron.interfaces import ICronManager
 from collective.cron.interfaces import IJobRunner
 from collective.cron.interfaces import ILogStore
 from collective.cron.sitecontext import log_text
@@ -127,6 +130,8 @@ def run_claimed(
     request=None,
     outcome=None,
     notes=(),
+    attempt=1,
+    key=None,
 ):
     """Run the job runner and write its log, in the current transaction.
 
@@ -135,7 +140,9 @@ def run_claimed(
     cron is gone).  ``outcome`` (a dict) receives what the runner did, for
     a retry of the bookkeeping alone (:func:`record_run`): its status,
     messages, times and ``wrote`` (whether it changed ZODB objects);
-    ``notes`` are messages added to the log.
+    ``notes`` are messages added to the log; ``attempt`` is the attempt of
+    the occurrence this run is (``collective.cron.retries``), ``key`` the
+    key of its running marker (``collective.cron.overlap``).
     """
     cron = Crontab.load_cron(cron_uid, site)
     if cron is None:
@@ -159,17 +166,45 @@ def run_claimed(
     if outcome is not None:
         outcome.clear()
         outcome.update(result)
-    return record_run(site, cron, scheduled, trigger, job_id, result, notes)
+    return record_run(
+        site, cron, scheduled, trigger, job_id, result, notes, attempt, key
+    )
 
 
-def record_run(site, cron, scheduled, trigger, job_id, result, notes=()):
-    """The bookkeeping of a run: its log, the high-water mark, the marker.
+def record_run(
+    site, cron, scheduled, trigger, job_id, result, notes=(), attempt=1, key=None
+):
+    """The bookkeeping of a run: its log, the high-water mark, the marker,
+    and the next attempt of a run that raised (:func:`_retry`).
 
     ``result`` is what :func:`run_claimed` learnt from the runner; ``notes``
     are messages added to the log (a retry after a conflict says so).
     """
     messages = list(result["messages"]) + list(notes)
     status = result["status"]
+    if trigger == overlap.QUEUED:
+        messages.insert(
+            0,
+            log_text(
+                _(
+                    u"Started when the previous run ended (due at ${due})",
+                    mapping={u"due": clock.to_iso(scheduled)},
+                )
+            ),
+        )
+    if cron.attempts > 1 and trigger != "manual":
+        messages.insert(
+            0,
+            log_text(
+                _(
+                    u"Attempt ${attempt}/${attempts}",
+                    mapping={u"attempt": attempt, u"attempts": cron.attempts},
+                )
+            ),
+        )
+    retrying = False
+    if status == FAILURE and trigger != "manual":
+        retrying = _retry(site, cron, scheduled, attempt, result["ended"], messages)
     duration = (result["ended"] - result["started"]).total_seconds()
     if timeouts.is_overdue(cron.timeout, result["started"], result["ended"]):
         messages.append(
@@ -196,12 +231,85 @@ def record_run(site, cron, scheduled, trigger, job_id, result, notes=()):
     )
     # The state may have been reloaded after a conflict: fetch it again.
     state = get_state(site, cron.uid, create=True)
-    state.mark_handled(scheduled, trigger, job_id)
-    state.running = None
+    state.mark_handled(scheduled, retries.handled_as(trigger), job_id)
+    overlap.release(state, key)
+    _start_waiting(site, cron, state)
     state.last_started = result["started"]
     state.last_run = result["ended"]
     ILogStore(site).append(cron.uid, log, cron.logs_limit)
     if log.status == FAILURE:
         notify(FailedCronJobEvent(site, cron, log))
-    notify(FinishedCronJobEvent(site, cron, log))
+    finished = FinishedCronJobEvent(site, cron, log)
+    # Alerts wait for the last attempt (collective.cron.alerts).
+    finished.retrying = retrying
+    notify(finished)
     return log
+
+
+def _retry(site, cron, scheduled, attempt, ended, messages):
+    """Queue the next attempt of a failed run, if it has one: True when one
+    is queued.  The job is queued through the engine in this transaction,
+    so it exists only once the run's log commits (huey queues after the
+    commit, zc.async with it) and a conflict retry queues it again under
+    the same job id.  ``messages`` (the log's) say what happens next."""
+    when, upcoming = retries.next_retry(cron, scheduled, attempt, ended)
+    if upcoming is not None:
+        messages.append(
+            log_text(
+                _(
+                    u"No retry: the next occurrence (${next}) comes first",
+                    mapping={u"next": clock.to_iso(upcoming)},
+                )
+            )
+        )
+        return False
+    if when is None:
+        return False
+    manager = queryMultiAdapter((site, cron), ICronManager)
+    try:
+        if manager is None or manager.queue_retry(scheduled, attempt + 1, when) is None:
+            raise LookupError("no job system")
+    except ConflictError:
+        raise
+    except Exception as error:
+        logger.error("Cron %s (%s): no retry queued (%s)", cron.name, cron.uid, error)
+        messages.append(log_text(_(u"No retry: the job system did not queue it")))
+        return False
+    messages.append(
+        log_text(
+            _(
+                u"Attempt ${attempt}/${attempts} at ${when}",
+                mapping={
+                    u"attempt": attempt + 1,
+                    u"attempts": cron.attempts,
+                    u"when": clock.to_iso(when),
+                },
+            )
+        )
+    )
+    return True
+
+
+def _start_waiting(site, cron, state):
+    """Queue, to start now, the run that waited for this one to end
+    (``queue_one``, ``collective.cron.overlap``); its job is queued with
+    this run's log, like a retry."""
+    waiting = getattr(state, "queued", None)
+    if waiting is None or state.running is not None:
+        return
+    state.queued = None
+    if cron.overlap != overlap.QUEUE_ONE:
+        return  # the policy changed meanwhile
+    manager = queryMultiAdapter((site, cron), ICronManager)
+    try:
+        if manager is not None:
+            manager.queue_waiting(clock.from_iso(waiting[1]))
+    except ConflictError:
+        raise
+    except Exception as error:
+        logger.error(
+            "Cron %s (%s): the waiting run was not queued (%s)",
+            cron.name,
+            cron.uid,
+            error,
+        )

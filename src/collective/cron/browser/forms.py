@@ -143,6 +143,9 @@ class CronForm(form.Form):
             "missed": data.get("missed") or u"run_once",
             "paused_until": data.get("paused_until") or None,
             "timeout": data.get("timeout") or 0,
+            "attempts": data.get("attempts") or 1,
+            "retry_delay": data.get("retry_delay") or 60,
+            "overlap": data.get("overlap") or u"forbid",
         }
         try:
             cron = build_cron(values, current=self.cron, site=self.context)
@@ -339,6 +342,9 @@ class EditCronForm(CronForm):
                 cron.paused_until, self.crontab.default_timezone
             ),
             "timeout": cron.timeout,
+            "attempts": cron.attempts,
+            "retry_delay": cron.retry_delay,
+            "overlap": cron.overlap,
         }
 
 

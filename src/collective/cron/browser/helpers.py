@@ -42,6 +42,8 @@ TRIGGER_LABELS = {
     u"schedule": _(u"trigger_schedule", default=u"Scheduled"),
     u"manual": _(u"trigger_manual", default=u"Manual"),
     u"catch-up": _(u"trigger_catch_up", default=u"Catch-up"),
+    u"retry": _(u"trigger_retry", default=u"Retry"),
+    u"queued": _(u"trigger_queued", default=u"After the previous run"),
 }
 
 JOB_STATUS_LABELS = {
@@ -291,3 +293,17 @@ def shortest_period(crontab):
         if seconds:
             periods.append(seconds)
     return min(periods) if periods else None
+
+
+# The overlap policies (collective.cron.overlap), in words.
+OVERLAP_LABELS = {
+    u"forbid": _(
+        u"overlap_forbid",
+        default=u"Forbid: skip a run while the previous one is running",
+    ),
+    u"queue_one": _(
+        u"overlap_queue_one",
+        default=u"Queue one: run once more right after the running one ends",
+    ),
+    u"allow": _(u"overlap_allow", default=u"Allow: let runs go on side by side"),
+}

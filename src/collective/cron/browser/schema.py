@@ -7,6 +7,7 @@ error at once, in the user's language.
 """
 
 from collective.cron import _
+from collective.cron import overlap as overlaps
 from collective.cron import periodicity
 from collective.cron.browser import helpers
 from collective.cron.builder import check_depth
@@ -74,6 +75,14 @@ def runner_names(context):
             )
         terms.append(SimpleTerm(name, _token(name), label))
     return SimpleVocabulary(terms)
+
+
+overlap_policies = SimpleVocabulary(
+    [
+        SimpleTerm(policy, policy, helpers.OVERLAP_LABELS[policy])
+        for policy in overlaps.POLICIES
+    ]
+)
 
 
 missed_policies = SimpleVocabulary(
@@ -294,4 +303,52 @@ class ICronSchema(Interface):
         default=0,
         min=0,
         max=7 * 24 * 3600,
+    )
+
+    attempts = schema.Int(
+        title=_(u"label_attempts", default=u"Attempts"),
+        description=_(
+            u"help_attempts",
+            default=u"How many times a run that fails (raises an error) is "
+            u"tried in all: 1 is no retry, at most 10. Each attempt is logged "
+            u"(attempt 2/3 …); the next scheduled run is never delayed, and a "
+            u"retry that would come after it is dropped. Alerts wait for the "
+            u"last attempt. Runs started by hand are not retried.",
+        ),
+        required=True,
+        default=1,
+        min=1,
+        max=10,
+    )
+
+    retry_delay = schema.Int(
+        title=_(u"label_retry_delay", default=u"First retry after (seconds)"),
+        description=_(
+            u"help_retry_delay",
+            default=u"The pause before the second attempt (1 to 3600 s); it "
+            u"doubles for each attempt after, give or take 10% at random, "
+            u"and never exceeds 6 hours.",
+        ),
+        required=True,
+        default=60,
+        min=1,
+        max=3600,
+    )
+
+    overlap = schema.Choice(
+        title=_(
+            u"label_overlap", default=u"When a run comes due during the previous one"
+        ),
+        description=_(
+            u"help_overlap",
+            default=u"Forbid (the default): the new run is not run and its "
+            u"log says why. Queue one: one more run is remembered and starts "
+            u"as soon as the running one ends; further ones are not run. "
+            u"Allow: runs go on at the same time (the job must bear it). "
+            u"Like Kubernetes' Forbid, Replace (without stopping the running "
+            u"one) and Allow.",
+        ),
+        vocabulary=overlap_policies,
+        required=True,
+        default=u"forbid",
     )

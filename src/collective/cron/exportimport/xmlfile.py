@@ -45,7 +45,12 @@ XML_ATTRIBUTES = (
     "missed",
     "paused_until",
     "timeout",
+    "attempts",
+    "retry_delay",
+    "overlap",
 )
+# Attributes left out of an export while they hold their default.
+XML_DEFAULTS = {"attempts": 1, "retry_delay": 60, "overlap": u"forbid"}
 XML_CHILDREN = ("description", "environ")
 
 
@@ -222,6 +227,8 @@ def crons_xml(site=None):
                 "paused_until",
                 "timeout",
             ):
+                continue
+            if name in XML_DEFAULTS and data.get(name) == XML_DEFAULTS[name]:
                 continue
             element.set(name, _xml_value(data[name]))
         if cron.description:

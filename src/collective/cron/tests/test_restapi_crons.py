@@ -243,6 +243,9 @@ class TestAdd(RestApiMixin, unittest.TestCase):
             u"missed": u"skip",
             u"paused_until": u"2030-01-15T10:00:00+00:00",
             u"timeout": 600,
+            u"attempts": 3,
+            u"retry_delay": 30,
+            u"overlap": u"allow",
         }
         response = self.api.post(u"@crons", json=body)
         self.assertEqual(response.status_code, 201, response.text)
