@@ -29,7 +29,10 @@ NOTRUN = 3
 STATUS_NAMES = {FAILURE: "FAILURE", OK: "OK", WARN: "WARN", NOTRUN: "NOTRUN"}
 STATUS_VALUES = dict((name, value) for value, name in STATUS_NAMES.items())
 
-TRIGGERS = ("schedule", "manual", "catch-up")
+# What started a run: its occurrence, Run now, a catch-up of a missed one,
+# another attempt of a run that raised (retries.py), or the run that waited
+# for the previous one (overlap.py, "queue one").
+TRIGGERS = ("schedule", "manual", "catch-up", "retry", "queued")
 
 
 def status_value(status):
