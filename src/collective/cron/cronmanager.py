@@ -7,6 +7,7 @@ aborted change queues nothing.  Run-now lives here and only here: the
 dashboard and the REST API both call :meth:`CronManager.run_now`.
 """
 
+from collective.cron import audit
 from collective.cron import clock
 from collective.cron import overlap
 from collective.cron import retries
@@ -105,13 +106,19 @@ class CronManager(object):
         if state is not None:
             set_changed(state, "expected", None)
 
-    def run_now(self):
+    def run_now(self, parameters=None):
         """Queue an immediate run that leaves the schedule as it is.
 
-        Returns the job id, or None when the job system queues nothing (an
+        ``parameters`` (a dict) override the cron's for that run only: they
+        are kept under the job's id (``audit.record_run``), the cron is not
+        changed.  The run is recorded in the cron's audit trail.  Returns
+        the job id, or None when the job system queues nothing (an
         unavailable one); raises ``NoJobSystem`` when there is none.
         """
-        return self.queue.register_job(self.cron.uid, clock.now(), trigger="manual")
+        job_id = self.queue.register_job(self.cron.uid, clock.now(), trigger="manual")
+        if job_id is not None:
+            audit.record_run(self.context, self.cron, job_id, parameters)
+        return job_id
 
     def queue_waiting(self, scheduled):
         """Queue, to start now, the run of ``scheduled`` that waited for the

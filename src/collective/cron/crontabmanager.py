@@ -8,6 +8,7 @@ every worker start (``collective.cron.marker``).  Queue operations of
 engines whose queue lives outside the ZODB run after the commit.
 """
 
+from collective.cron import audit
 from collective.cron import clock
 from collective.cron import logger
 from collective.cron.cronmanager import CronManager
@@ -123,7 +124,11 @@ class CrontabManager(object):
 
 @adapter(ICrontabSynchronisationEvent)
 def synchronise_queue(event):
-    """The crontab changed: the queue follows (after commit for outside queues)."""
+    """The crontab changed: the queue follows (after commit for outside queues).
+
+    The audit trail records the change first, in the same transaction,
+    whatever the queue answers."""
+    audit.record_save(event.object, event.crontab)
     manager = queryMultiAdapter((event.object, event.crontab), ICrontabManager)
     if manager is None:
         return

@@ -20,10 +20,13 @@ from collective.cron import clock
 from collective.cron import logger
 from collective.cron import runstats
 from collective.cron.compat import as_text
+from collective.cron.cronfields import environ_dict
+from collective.cron.cronfields import InvalidCron
 from collective.cron.crontab import Crontab
 from collective.cron.interfaces import ICronManager
 from collective.cron.interfaces import ILogStore
 from collective.cron.interfaces import IQueueManager
+from collective.cron.limits import environ_problem
 from collective.cron.listing import Summaries
 from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
@@ -113,10 +116,26 @@ class RunNowError(Exception):
         self.message = message
 
 
-def run_now(site, cron):
+def check_parameters(value):
+    """The parameters of a run now (a dict, or JSON text of one), within
+    the limits of a cron's parameters; ``InvalidCron`` naming the field
+    ``parameters`` otherwise (nothing is queued then)."""
+    try:
+        parameters = environ_dict(value)
+    except InvalidCron as error:
+        raise InvalidCron(as_text(error.args[0]), "parameters")
+    problem = environ_problem(parameters)
+    if problem:
+        raise InvalidCron(problem, "parameters")
+    return parameters
+
+
+def run_now(site, cron, parameters=None):
     """Queue a manual run of ``cron`` (its schedule stays): the job id.
 
-    The one way to run a cron now: ``ICronManager(site, cron).run_now()``.
+    The one way to run a cron now: ``ICronManager(site, cron).run_now()``;
+    ``parameters`` (a dict, checked by ``check_parameters``) override the
+    cron's for that run only.
     Raises ``RunNowError`` when no job system is there, when it fails, or
     when it queues nothing (a misconfigured engine).
     """
@@ -126,7 +145,10 @@ def run_now(site, cron):
     if manager is None:
         raise RunNowError("unavailable", NO_JOB_SYSTEM)
     try:
-        job_id = manager.run_now()
+        if parameters is None:
+            job_id = manager.run_now()
+        else:
+            job_id = manager.run_now(parameters=parameters)
     except ConflictError:
         raise
     except Exception as error:  # the engine's trouble, told to people

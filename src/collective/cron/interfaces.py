@@ -182,8 +182,9 @@ class ICronManager(Interface):
     def remove_jobs():
         """Remove every queued job of the cron."""
 
-    def run_now():
-        """Queue an immediate run that does not move the schedule."""
+    def run_now(parameters=None):
+        """Queue an immediate run that does not move the schedule;
+        ``parameters`` (a dict) override the cron's for that run only."""
 
 
 class IQueueManager(Interface):

@@ -92,6 +92,8 @@ class CrontabRegistryManager(object):
         # Whether every record was read (positions of new crons follow the
         # last one; else they come from the clock, see ``_new_position``).
         self.complete = False
+        # uid -> record text before the last save (None: a new cron).
+        self.before = {}
 
     @property
     def registry(self):
@@ -292,10 +294,13 @@ class CrontabRegistryManager(object):
             registry[name] = text
         else:
             registry.records[name] = _new_record(text)
+        # The text before, for the audit trail (``collective.cron.audit``).
+        self.before[cron.uid] = previous[1] if previous is not None else None
         self.stored[cron.uid] = (name, text, position)
         return True
 
     def _forget(self, uid):
+        self.before[uid] = self.stored[uid][1]
         name = self.stored.pop(uid)[0]
         records = self.registry.records
         if name in records:
@@ -328,6 +333,7 @@ class CrontabRegistryManager(object):
         crontab = self.crontab
         # Every cron read first (a lazy crontab): the 2.x ones included.
         list(crontab.crons.values())
+        self.before = {}
         migrated = self._migrate_legacy()
         switched = self.activated != bool(crontab.activated)
         written = [
@@ -340,6 +346,7 @@ class CrontabRegistryManager(object):
             self._forget(uid)
         self.activated = crontab.activated
         crontab.last_saved = {"written": written, "removed": removed}
+        crontab.saved_before = self.before
         # What the queue must follow (CrontabManager.synchronize): the
         # whole crontab after a global switch or a 2.x migration.
         crontab.changed = None if (migrated or switched) else written + removed
@@ -360,9 +367,11 @@ class CrontabRegistryManager(object):
         else:
             # add_cron put it last
             position = self._new_position()
+        self.before = {}
         written = [cron.uid] if self._write(cron, position) else []
         self.activated = self.crontab.activated
         self.crontab.last_saved = {"written": written, "removed": []}
+        self.crontab.saved_before = self.before
         # Saved even unchanged: its queue entry is checked again.
         self.crontab.changed = [cron.uid]
         return True

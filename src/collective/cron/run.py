@@ -24,6 +24,7 @@ that react to runs, e.g. to send a mail when a run fails.
 """
 
 from collective.cron import _
+from collective.cron import audit
 from collective.cron import clock
 from collective.cron import logger
 from collective.cron import overlap
@@ -149,12 +150,19 @@ def run_claimed(
         state = get_state(site, cron_uid, create=True)
         state.running = None
         return None
+    # A run now with parameters: they override the cron's for this run.
+    overrides = audit.apply_parameters(site, cron, trigger, job_id)
     connection = getattr(site, "_p_jar", None)
     started = clock.now()
     savepoint = transaction.savepoint()
     before = written_oids(connection)
     notify(StartedCronJobEvent(site, cron))
     status, messages, detail = _call_runner(site, cron, savepoint, started)
+    if overrides is not None:
+        text = _(
+            u"Run now with parameters ${parameters}", mapping={u"parameters": overrides}
+        )
+        messages = [log_text(text)] + list(messages)
     result = {
         "status": status,
         "messages": messages,

@@ -8,52 +8,28 @@ traversal publishes dashboard pages only).  From the logs kept: the last
 runs as coloured dots (oldest first), the success rate (OK and WARN among
 the runs that ran: NOTRUN occurrences are counted apart), the average and
 95th-percentile duration, and a small bar chart of the durations drawn as
-SVG on the server (no JavaScript).
+SVG on the server (no JavaScript).  The figures themselves come from
+``collective.cron.runhistory``, which the REST API shows too.
 """
 
 from collective.cron import _
 from collective.cron.compat import as_text
-from collective.cron.interfaces import ILogStore
 from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
 from collective.cron.log import OK
 from collective.cron.log import WARN
+from collective.cron.runhistory import cron_figures
+from collective.cron.runhistory import figures  # noqa: F401 (moved there)
+from collective.cron.runhistory import percentile  # noqa: F401 (moved there)
+from collective.cron.runhistory import SHOWN  # noqa: F401 (moved there)
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from xml.sax.saxutils import escape
 from xml.sax.saxutils import quoteattr
 
-import math
-
-# How many of the newest runs the dots and the chart show.
-SHOWN = 30
 COLOURS = {OK: "#2e7d32", WARN: "#ef6c00", FAILURE: "#c62828", NOTRUN: "#9e9e9e"}
 CHART_WIDTH = 300
 CHART_HEIGHT = 60
-
-
-def percentile(values, share):
-    """Nearest-rank percentile (``share`` in 0..1) of ``values``, or None."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, int(math.ceil(share * len(ordered))))
-    return ordered[rank - 1]
-
-
-def figures(logs):
-    """The history's figures from ``logs`` (oldest first): a dict."""
-    ran = [log for log in logs if log.status != NOTRUN]
-    good = [log for log in ran if log.status in (OK, WARN)]
-    durations = [log.duration for log in ran if log.duration is not None]
-    return {
-        "runs": len(ran),
-        "notrun": len(logs) - len(ran),
-        "success_rate": (100.0 * len(good) / len(ran)) if ran else None,
-        "average": (sum(durations) / len(durations)) if durations else None,
-        "p95": percentile(durations, 0.95),
-        "recent": list(logs[-SHOWN:]),
-    }
 
 
 def _label(log):
@@ -110,8 +86,7 @@ class CronHistory(BrowserView):
 
     def __call__(self):
         page = self.context
-        logs = ILogStore(page.context).logs(page.cron.uid)
-        self.figures = figures(logs)
+        self.figures = cron_figures(page.context, page.cron.uid)
         return self.template()
 
     def dots(self):

@@ -196,6 +196,7 @@ def import_crontab(site, data, mode="merge", editor=False):
     if list(crontab.crons) != before:
         changed = True
     result["activated"] = crontab.activated
+    crontab.audit_action = "imported"  # its audit entries say so
     result["saved"] = bool(changed and crontab.save())
     logger.info(
         "Crontab import (%s): %d added, %d updated, %d removed, %d unchanged",

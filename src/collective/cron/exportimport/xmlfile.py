@@ -199,6 +199,7 @@ def apply_crons_xml(site, body, editor=None):
         crontab.activated = activated
         changed = True
     result["activated"] = crontab.activated
+    crontab.audit_action = "imported"  # its audit entries say so
     result["saved"] = bool(changed and crontab.save())
     return result
 
