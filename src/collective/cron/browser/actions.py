@@ -181,11 +181,12 @@ class CronSwitch(SwitchPage):
         return switch_message(self.cron)
 
 
-def run_cron_now(site, cron):
-    """Queue a manual run of ``cron``: (job id or None, message, kind)."""
+def run_cron_now(site, cron, parameters=None):
+    """Queue a manual run of ``cron`` (with ``parameters`` overriding its
+    own for that run, if given): (job id or None, message, kind)."""
     mapping = {u"name": cron.name}
     try:
-        job = health.run_now(site, cron)
+        job = health.run_now(site, cron, parameters)
     except health.RunNowError as error:
         if error.reason == "unavailable":
             return (

@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
-"""POST @crons (add), @crons/<uid>/run (run now) and @crons/@import."""
+"""POST @crons (add), @crons/<uid>/run (run now, with parameters for that
+run only in an optional ``{"parameters": {...}}`` body) and @crons/@import."""
 
 from collective.cron import health
+from collective.cron.audit import mask
 from collective.cron.builder import build_cron
 from collective.cron.builder import check_run_as
 from collective.cron.builder import current_user
@@ -72,9 +74,10 @@ class CronsPost(CronsService):
                 ),
                 field="user",
             )
+        parameters = self.run_parameters()
         self.disable_csrf()
         try:
-            job_id = health.run_now(self.context, cron)
+            job_id = health.run_now(self.context, cron, parameters)
         except health.RunNowError as error:
             if error.reason == "unavailable":
                 message = health.NO_JOB_SYSTEM
@@ -88,11 +91,32 @@ class CronsPost(CronsService):
                 )
             raise ServiceError(503, "ServiceUnavailable", message)
         self.request.response.setStatus(202)
-        return {
+        data = {
             "@id": cron_url(cron) + "/run",
             "cron": {"@id": cron_url(cron), "uid": cron.uid, "name": cron.name},
             "job_id": as_text(job_id),
         }
+        if parameters is not None:
+            data["parameters"] = mask(parameters)
+        return data
+
+    def run_parameters(self):
+        """``{"parameters": {...}}`` of a run's body: they override the
+        cron's for that run only; None without a body."""
+        if not self.raw_body().strip():
+            return None
+        data = self.body()
+        if not isinstance(data, dict) or set(data) - set(["parameters"]):
+            raise ServiceError(
+                400,
+                "BadRequest",
+                'A run takes an empty body or {"parameters": {...}} (a JSON '
+                "object whose keys replace the cron's parameters for this run)",
+                field="parameters",
+            )
+        if "parameters" not in data:
+            return None
+        return health.check_parameters(data["parameters"])
 
     def import_(self):
         """Import an export of ``GET @crons/@export`` (``?mode=merge|replace``).

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
-"""GET @crons, @crons/<uid>, @crons/<uid>/logs and @crons/@export."""
+"""GET @crons, @crons/<uid>, @crons/<uid>/logs, @crons/@export and
+@crons/@audit (the deleted crons' audit entries)."""
 
+from collective.cron import audit
+from collective.cron import runhistory
 from collective.cron.exportimport import export_crontab
 from collective.cron.restapi.serializers import cron_url
 from collective.cron.restapi.services.crons.base import CronsService
@@ -13,6 +16,7 @@ class CronsGet(CronsService):
     routes = (
         ((), "listing"),
         (("@export",), "export"),
+        (("@audit",), "deleted"),
         ((UID,), "get_cron"),
         ((UID, "logs"), "logs"),
     )
@@ -22,7 +26,21 @@ class CronsGet(CronsService):
         return self.serialize(self.crontab())
 
     def get_cron(self, uid):
-        return self.serialize(self.cron(self.crontab(), uid))
+        """The cron, with its run history's figures (``history``) and its
+        audit trail (``audit``, newest first): both read this cron's own
+        logs and audit book only."""
+        cron = self.cron(self.crontab(), uid)
+        data = self.serialize(cron)
+        data["history"] = runhistory.as_json(runhistory.cron_figures(self.context, uid))
+        data["audit"] = audit.entries(self.context, uid)
+        return data
+
+    def deleted(self):
+        """Who deleted which cron, and when (newest first, bounded)."""
+        return {
+            "@id": self.request["ACTUAL_URL"],
+            "items": audit.deleted(self.context),
+        }
 
     def logs(self, uid):
         """The logs of a cron, newest first (batched)."""
