@@ -9,6 +9,9 @@ from collective.cron.crontab import Crontab
 from collective.cron.exportimport.jsonfile import import_crontab
 from collective.cron.health import run_now
 from collective.cron.testing import COLLECTIVE_CRON_INTEGRATION_TESTING
+from collective.cron.tests.test_dashboard import DashboardTestCase
+from collective.cron.tests.test_dashboard import fake_queue
+from collective.cron.tests.test_dashboard import job_system
 from plone.app.testing import setRoles
 from plone.app.testing import TEST_USER_ID
 
@@ -200,3 +203,62 @@ class TestImportedAndRun(AuditTestCase):
         entry = audit.entries(self.portal, u"a")[0]
         self.assertEqual(entry["action"], audit.RUN)
         self.assertEqual(entry["note"], {"job_id": job_id})
+
+
+class TestOnTheCronPage(DashboardTestCase):
+    """The trail as people see it: the cron page's table, site time."""
+
+    def setUp(self):
+        super(TestOnTheCronPage, self).setUp()
+        self.set_record("plone.portal_timezone", u"Europe/Paris")
+        self.add_cron(uid=u"first", environ={u"webhook_secret": u"hush"})
+        self.add_cron(uid=u"second")
+
+    def audit_table(self, browser, uid):
+        browser.open(self.url + "/" + uid)
+        contents = browser.contents
+        return contents[contents.index(u'<section id="audit"') :]
+
+    def test_switched_from_the_page_then_shown_latest_first(self):
+        clock.freeze(NOON)
+        self.addCleanup(clock.reset)
+        browser = self.browser()
+        browser.open(self.url + "/first")
+        browser.getControl(u"Turn off").click()
+        table = self.audit_table(browser, u"first")
+        rows = table[: table.index(u"</table>")].split(u"<tr class=")[1:]
+        self.assertEqual(len(rows), 2)
+        self.assertIn(u"cron-audit-turned_off", rows[0])
+        self.assertIn(u"Turned off", rows[0])
+        self.assertIn(u"activated: true → false", rows[0])
+        self.assertIn(u"admin", rows[0])
+        # stored in UTC, shown in the site's time (Paris: UTC+1 in December)
+        self.assertIn(u'datetime="2026-12-04T12:00:00+00:00"', rows[0])
+        self.assertIn(u"01:00 PM", rows[0])
+        self.assertIn(u"cron-audit-created", rows[1])
+        self.assertIn(u"webhook_secret", rows[1])
+        self.assertNotIn(u"hush", table)
+
+    def test_bulk_run_and_bulk_delete(self):
+        with job_system(fake_queue({"engine": "fake", "reachable": True})):
+            browser = self.browser()
+            browser.open(self.url)
+            form = browser.getForm(id="cron-bulk")
+            form.getControl(name="uids:list").value = [u"first", u"second"]
+            form.getControl(u"Run now").click()
+            self.assertIn(u"Crons queued to run now: 2.", browser.contents)
+        transaction.begin()
+        for uid in (u"first", u"second"):
+            entry = audit.entries(self.portal, uid)[0]
+            self.assertEqual(entry["action"], audit.RUN)
+            self.assertEqual(entry["actor"], u"admin")
+        browser.open(self.url)
+        form = browser.getForm(id="cron-bulk")
+        form.getControl(name="uids:list").value = [u"second"]
+        form.getControl(u"Delete").click()
+        browser.getControl(u"Delete").click()
+        self.assertIn(u"Crons deleted: 1.", browser.contents)
+        transaction.begin()
+        self.assertEqual(audit.entries(self.portal, u"second"), [])
+        (gone,) = audit.deleted(self.portal)
+        self.assertEqual((gone["uid"], gone["actor"]), (u"second", u"admin"))
