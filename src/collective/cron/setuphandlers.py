@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """Install and uninstall handlers."""
 
+from collective.cron import audit
 from collective.cron import logger
 from collective.cron.interfaces import IQueueManager
 from collective.cron.logstore import ANNOTATION_KEY
@@ -34,14 +35,14 @@ def uninstall(setup_tool):
     job of the site in the job queue and the site's mark on it (so no
     worker runs or restores a cron of this site any more; for queues
     outside the ZODB this happens when the transaction commits), then the
-    run states and the log store, whose classes would be broken objects
+    run states, the log store and the audit trail, whose classes would be broken objects
     in the database once the package is removed.
     """
     site = getToolByName(setup_tool, "portal_url").getPortalObject()
     remove_queued_jobs(site)
     remove_cron_records()
     annotations = IAnnotations(site)
-    for key in (STATE_KEY, ANNOTATION_KEY):
+    for key in (STATE_KEY, ANNOTATION_KEY, audit.ANNOTATION_KEY, audit.DELETED_KEY):
         if key in annotations:
             del annotations[key]
 

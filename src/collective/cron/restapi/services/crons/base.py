@@ -50,6 +50,8 @@ READ_ONLY_KEYS = (
     "logs",
     "has_runner",
     "effective_timezone",
+    "history",
+    "audit",
 )
 
 
