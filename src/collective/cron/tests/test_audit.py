@@ -262,3 +262,12 @@ class TestOnTheCronPage(DashboardTestCase):
         self.assertEqual(audit.entries(self.portal, u"second"), [])
         (gone,) = audit.deleted(self.portal)
         self.assertEqual((gone["uid"], gone["actor"]), (u"second", u"admin"))
+
+    def test_in_french(self):
+        self.set_record("plone.available_languages", [u"en", u"fr", u"de"])
+        self.set_record("plone.use_request_negotiation", True)
+        browser = self.browser(language="fr")
+        browser.open(self.url + "/first")
+        self.assertIn(u"Journal d'audit", browser.contents)
+        self.assertIn(u"Créé", browser.contents)
+        self.assertIn(u"Exécuter avec ces paramètres", browser.contents)
