@@ -50,8 +50,11 @@ DELETED_LIMIT = 200
 # Parameters of manual runs kept per cron (a run reads them once queued).
 PARAMETERS_KEPT = 20
 MASK = u"***"
-# Field names whose values are secrets, at any depth (``environ`` too).
-SECRET = re.compile(r"secret|token|passw|api[_-]?key|credential", re.I).search
+# Field names whose values are secrets, at any depth (``environ`` too):
+# ping URLs (Healthchecks.io, Cronitor) hold their check's token.
+SECRET = re.compile(r"secret|token|passw|api[_-]?key|credential|ping", re.I).search
+# The password of a URL in any text (``https://user:password@host``).
+URL_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^/\s@]+@")
 # Keys of a cron's record that are not one of its fields.
 IGNORED = ("position", "logs")
 
@@ -136,6 +139,8 @@ def mask(value, name=u""):
         return dict((key, mask(item, as_text(key))) for key, item in value.items())
     if isinstance(value, (list, tuple)):
         return [mask(item) for item in value]
+    if isinstance(value, string_types):
+        return URL_PASSWORD.sub(r"\1***@", value)
     return value
 
 

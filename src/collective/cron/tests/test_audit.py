@@ -123,6 +123,21 @@ class TestChanges(AuditTestCase):
             [{"field": u"webhook_secret", "old": u"***", "new": u"*** (changed)"}],
         )
 
+    def test_ping_urls_and_url_passwords_are_masked(self):
+        found = audit.changes(
+            {},
+            {
+                u"environ": {
+                    u"ping_url": u"https://hc-ping.com/5f1c-secret-uuid",
+                    u"feed": u"https://bob:hunter2@example.org/feed",
+                }
+            },
+        )
+        self.assertEqual(
+            found[0]["new"],
+            {u"ping_url": u"***", u"feed": u"https://bob:***@example.org/feed"},
+        )
+
     def test_whole_crontab_save_records_each_changed_cron(self):
         self.add(u"a")
         self.add(u"b")
