@@ -5,6 +5,7 @@ cron page's form and from POST @crons/<uid>/run."""
 
 from collective.cron import audit
 from collective.cron.compat import PY2
+from collective.cron.crontab import Cron
 from collective.cron.crontab import Crontab
 from collective.cron.health import run_now
 from collective.cron.interfaces import ILogStore
@@ -12,6 +13,7 @@ from collective.cron.testing import start_test_worker
 from collective.cron.testing import wait_for
 from collective.cron.tests.test_dashboard import DashboardTestCase
 from collective.cron.tests.test_restapi import RestApiMixin
+from collective.cron.tests.test_zcasync_engine import HAVE_ZCASYNC
 from zope.annotation.interfaces import IAnnotations
 
 import json
@@ -178,8 +180,36 @@ class TestRestRunWithParameters(Worker, RestApiMixin, unittest.TestCase):
         self.assertError(response, 415, u"UnsupportedMediaType")
 
 
+if HAVE_ZCASYNC:
+    from collective.cron.testing_zcasync import ZCASYNC_WORKER_FUNCTIONAL_TESTING
+
+    class TestZCAsyncRunWithParameters(Worker, unittest.TestCase):
+        """The same override with a real zc.async dispatcher (Python 2.7)."""
+
+        layer = ZCASYNC_WORKER_FUNCTIONAL_TESTING
+
+        def setUp(self):
+            self.portal = self.layer["portal"]
+
+        def test_parameters_override_for_that_run_only(self):
+            cron = Cron(uid=u"z", name=RECORD, periodicity=FAR, environ={u"a": 1})
+            Crontab.load(self.portal).save_cron(cron)
+            run_now(self.portal, cron, {u"a": 2})
+            transaction.commit()
+            logs = self.wait_for_logs(u"z", 1)
+            self.assertEqual(self.runs(), [(u"z", {u"a": 2})])
+            self.assertEqual(logs[0].messages[0], u'Run now with parameters {"a": 2}')
+            transaction.begin()
+            self.assertEqual(Crontab.load_cron(u"z", self.portal).environ, {u"a": 1})
+
+
 def test_suite():
-    """The worker is huey's, which has no release for Python 2.7."""
+    """The worker is huey's on Python 3; on Python 2.7 (no huey) zc.async's
+    runs the override when it is installed."""
     if PY2:
+        if HAVE_ZCASYNC:
+            return unittest.defaultTestLoader.loadTestsFromTestCase(
+                TestZCAsyncRunWithParameters
+            )
         return unittest.TestSuite()
     return unittest.defaultTestLoader.loadTestsFromName(__name__)
