@@ -85,7 +85,7 @@ class AuditBook(Persistent):
         self.entries = IOBTree()
         self.next_key = 0
         self.size = 0
-        # ((job id, parameters as JSON), ...), the newest last.
+        # ((job id, occurrence ISO, parameters as JSON), ...), newest last.
         self.parameters = ()
 
     def append(self, entry, limit):
@@ -244,42 +244,49 @@ def record_save(site, crontab):
     return entries
 
 
-def record_run(site, cron, job_id, parameters=None):
+def record_run(site, cron, job_id, parameters=None, scheduled=None):
     """A manual run was queued (Run now, a bulk run, a run with
-    parameters): its entry, and the parameters kept for the run."""
+    parameters): its entry, and the parameters kept for the run (found by
+    its job id or its occurrence ``scheduled``)."""
     note = {"job_id": as_text(job_id)}
     if parameters is not None:
         note["parameters"] = mask(parameters)
-        remember_parameters(site, cron.uid, job_id, parameters)
+        remember_parameters(site, cron.uid, job_id, parameters, scheduled)
     return record(site, cron.uid, RUN, cron.name, note=note)
 
 
-def remember_parameters(site, uid, job_id, parameters):
+def remember_parameters(site, uid, job_id, parameters, scheduled=None):
     book = _book(site, uid, create=True)
-    kept = tuple(book.parameters) + ((as_text(job_id), json.dumps(parameters)),)
-    book.parameters = kept[-PARAMETERS_KEPT:]
+    kept = (as_text(job_id), clock.to_iso(scheduled), json.dumps(parameters))
+    book.parameters = (tuple(book.parameters) + (kept,))[-PARAMETERS_KEPT:]
 
 
-def parameters_for(site, uid, job_id):
-    """The parameters a manual run ``job_id`` was queued with, or None.
-    Only reads (a run never writes the book, so an edit of the cron during
-    its run does not conflict with it)."""
+def parameters_for(site, uid, job_id, scheduled=None):
+    """The parameters a manual run was queued with, or None: found by its
+    job id, or by its occurrence (the instant it was asked for), which a
+    run that waited for the previous one to end (``overlap.QUEUED``, a job
+    of its own) keeps.  Only reads (a run never writes the book, so an
+    edit of the cron during its run does not conflict with it)."""
     book = _book(site, uid)
-    if book is None or not job_id:
+    if book is None:
         return None
-    for kept_id, text in reversed(tuple(book.parameters)):
-        if kept_id == as_text(job_id):
+    occurrence = clock.to_iso(scheduled)
+    for kept_id, kept_occurrence, text in reversed(tuple(book.parameters)):
+        if (job_id and kept_id == as_text(job_id)) or (
+            occurrence and kept_occurrence == occurrence
+        ):
             return json.loads(text)
     return None
 
 
-def apply_parameters(site, cron, trigger, job_id):
+def apply_parameters(site, cron, trigger, job_id, scheduled=None):
     """For a manual run queued with parameters: the cron's parameters
     updated with them on this copy of the cron (its record is not
-    changed), and the parameters as shown (masked JSON); else None."""
-    if trigger != "manual":
+    changed), and the parameters as shown (masked JSON); else None.
+    Scheduled runs and catch-ups never have any."""
+    if trigger in ("schedule", "catch-up"):
         return None
-    parameters = parameters_for(site, cron.uid, job_id)
+    parameters = parameters_for(site, cron.uid, job_id, scheduled)
     if parameters is None:
         return None
     environ = dict(cron.environ)

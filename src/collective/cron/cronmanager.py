@@ -115,9 +115,10 @@ class CronManager(object):
         the job id, or None when the job system queues nothing (an
         unavailable one); raises ``NoJobSystem`` when there is none.
         """
-        job_id = self.queue.register_job(self.cron.uid, clock.now(), trigger="manual")
+        now = clock.now()
+        job_id = self.queue.register_job(self.cron.uid, now, trigger="manual")
         if job_id is not None:
-            audit.record_run(self.context, self.cron, job_id, parameters)
+            audit.record_run(self.context, self.cron, job_id, parameters, now)
         return job_id
 
     def queue_waiting(self, scheduled):

@@ -151,7 +151,7 @@ def run_claimed(
         state.running = None
         return None
     # A run now with parameters: they override the cron's for this run.
-    overrides = audit.apply_parameters(site, cron, trigger, job_id)
+    overrides = audit.apply_parameters(site, cron, trigger, job_id, scheduled)
     connection = getattr(site, "_p_jar", None)
     started = clock.now()
     savepoint = transaction.savepoint()

@@ -286,3 +286,31 @@ class TestOnTheCronPage(DashboardTestCase):
         self.assertIn(u"Journal d'audit", browser.contents)
         self.assertIn(u"Créé", browser.contents)
         self.assertIn(u"Exécuter avec ces paramètres", browser.contents)
+
+
+class TestParametersFollowTheRun(AuditTestCase):
+    """A run now with parameters that waits for the running one
+    (``overlap.QUEUED``: a job of its own) keeps them: they are found by the
+    occurrence as well as by the job id; scheduled runs never get them."""
+
+    def test_found_by_job_or_occurrence(self):
+        crontab = self.add(environ={u"a": 1})
+        cron = crontab.crons[u"a"]
+        job_id = run_now(self.portal, cron, {u"a": 2})
+        copy = Crontab.load_cron(u"a", self.portal)
+        self.assertEqual(
+            audit.apply_parameters(self.portal, copy, u"manual", job_id), u'{"a": 2}'
+        )
+        self.assertEqual(copy.environ, {u"a": 2})
+        waiting = Crontab.load_cron(u"a", self.portal)
+        shown = audit.apply_parameters(
+            self.portal, waiting, u"queued", u"another-job", NOON
+        )
+        self.assertEqual((shown, waiting.environ), (u'{"a": 2}', {u"a": 2}))
+        scheduled = Crontab.load_cron(u"a", self.portal)
+        self.assertIsNone(
+            audit.apply_parameters(self.portal, scheduled, u"schedule", job_id, NOON)
+        )
+        self.assertEqual(scheduled.environ, {u"a": 1})
+        # the cron itself keeps its parameters
+        self.assertEqual(Crontab.load_cron(u"a", self.portal).environ, {u"a": 1})
