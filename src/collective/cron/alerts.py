@@ -30,6 +30,7 @@ Contract:
 
 from collective.cron import _
 from collective.cron import logger
+from collective.cron import pingfields
 from collective.cron.compat import as_text
 from collective.cron.compat import HTTPError
 from collective.cron.compat import Request
@@ -71,7 +72,20 @@ def settings(site=None):
     try:
         return registry.forInterface(IAlertSettings, prefix=ALERTS_PREFIX)
     except KeyError:
+        pass
+    # Settings added after the site's records were registered: the records
+    # there still decide, the new ones read as their defaults (``option``)
+    # until the alerts page is saved once (``ensure_records``).
+    if ALERTS_PREFIX + ".enabled" not in registry.records:
         return None
+    return registry.forInterface(IAlertSettings, prefix=ALERTS_PREFIX, check=False)
+
+
+def option(config, name):
+    """Setting ``name`` of ``config`` (:func:`settings`), its default where
+    ``config`` is None or its record is missing."""
+    value = getattr(config, name, None) if config is not None else None
+    return IAlertSettings[name].default if value is None else value
 
 
 def decide(previous, status, notrun_before, config):
@@ -325,42 +339,81 @@ class Delivery(object):
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: signature(self.body, secret),
-            "User-Agent": "collective.cron",
         }
-        if not url.lower().startswith(("http://", "https://")):
-            logger.error("collective.cron: webhook not sent: %s is no http(s) URL", url)
-            return False
-        pause = WEBHOOK_BACKOFF
-        for attempt in range(1, attempts + 1):
-            try:
-                response = urlopen(
-                    Request(url, data=self.body, headers=headers),
-                    timeout=WEBHOOK_TIMEOUT,
-                )
-                response.close()
-                return True
-            except HTTPError as error:
-                problem = "HTTP %s" % (error.code,)
-            except Exception as error:  # the receiver is down: try again
-                problem = "%s: %s" % (type(error).__name__, error)
-            logger.warning(
-                "collective.cron: webhook attempt %d/%d failed (%s)",
-                attempt,
-                attempts,
-                problem,
-            )
-            if attempt < attempts:
-                time.sleep(pause)
-                pause *= 2
+        return http_post(
+            "webhook",
+            url,
+            self.body,
+            headers,
+            attempts,
+            WEBHOOK_TIMEOUT,
+            WEBHOOK_BACKOFF,
+        )
+
+    def ping(self, url, body):
+        """A ping URL of a cron (``collective.cron.pings``)."""
+        self.targets.append(("ping", (url, body)))
+
+    def _send_ping(self, url, body):
+        headers = {"Content-Type": "text/plain; charset=utf-8"}
+        return http_post(
+            "ping",
+            url,
+            body,
+            headers,
+            pingfields.ATTEMPTS,
+            pingfields.TIMEOUT,
+            pingfields.BACKOFF,
+        )
+
+
+def http_post(what, url, body, headers, attempts, timeout, backoff):
+    """POST ``body`` to ``url``, ``attempts`` times at most with a doubling
+    pause; whether it was delivered.  Only http(s) URLs are called."""
+    if not url.lower().startswith(("http://", "https://")):
+        logger.error("collective.cron: %s not sent: %s is no http(s) URL", what, url)
         return False
+    headers = dict(headers, **{"User-Agent": "collective.cron"})
+    pause = backoff
+    for attempt in range(1, attempts + 1):
+        try:
+            response = urlopen(
+                Request(url, data=body, headers=headers), timeout=timeout
+            )
+            response.close()
+            return True
+        except HTTPError as error:
+            problem = "HTTP %s" % (error.code,)
+        except Exception as error:  # the receiver is down: try again
+            problem = "%s: %s" % (type(error).__name__, error)
+        logger.warning(
+            "collective.cron: %s attempt %d/%d failed (%s)",
+            what,
+            attempt,
+            attempts,
+            problem,
+        )
+        if attempt < attempts:
+            time.sleep(pause)
+            pause *= 2
+    return False
+
+
+def send_committed(delivery):
+    """Send ``delivery`` now, in order with the others: for an alert about a
+    transaction that has committed already (a run's start: its claim)."""
+    if delivery.targets:
+        _post(delivery)
 
 
 def ensure_records():
     """The settings proxy, registering the records first where a site
     installed before alerts existed lacks them (called on a POST only)."""
     registry = queryUtility(IRegistry)
-    proxy = settings()
-    if proxy is None and registry is not None:
+    if registry is not None and any(
+        ALERTS_PREFIX + "." + name not in registry.records
+        for name in IAlertSettings.names()
+    ):
+        # Keeps the values already saved.
         registry.registerInterface(IAlertSettings, prefix=ALERTS_PREFIX)
-        proxy = settings()
-    return proxy
+    return settings()

@@ -103,3 +103,39 @@ class IAlertSettings(Interface):
         max=10,
         required=True,
     )
+
+    # Added after 3002: a site whose records predate them reads their
+    # defaults (``alerts.option``) until the alerts page is saved once.
+
+    on_overdue = schema.Bool(
+        title=_(u"Alert when a run goes past its timeout"),
+        description=_(
+            u"Once per run, while it is still running (checked every minute), "
+            u"or when it ends if it ended before the check."
+        ),
+        default=True,
+        required=False,
+    )
+
+    on_no_worker = schema.Bool(
+        title=_(u"Alert when no worker is alive"),
+        description=_(
+            u"When no worker has shown a sign of life for longer than the "
+            u"shortest period of the active crons, and again when one is back. "
+            u"Noticed when @@cron-health is polled (see the deployment guide)."
+        ),
+        default=True,
+        required=False,
+    )
+
+    pings = schema.Bool(
+        title=_(u"Call the crons' ping URLs"),
+        description=_(
+            u"Each cron may have ping URLs (start, success, failure) for a "
+            u"monitoring service such as Healthchecks.io or Cronitor. Turn "
+            u"this off on a copy of the site so that it does not ping the "
+            u"monitors of the original. Independent of \"Send alerts\"."
+        ),
+        default=True,
+        required=False,
+    )

@@ -40,6 +40,9 @@ FIELDS = (
     "missed",
     "paused_until",
     "timeout",
+    "ping_start",
+    "ping_success",
+    "ping_fail",
 )
 TEXT_FIELDS = (
     "uid",
@@ -50,6 +53,9 @@ TEXT_FIELDS = (
     "description",
     "missed",
     "paused_until",
+    "ping_start",
+    "ping_success",
+    "ping_fail",
 )
 
 

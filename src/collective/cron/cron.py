@@ -22,6 +22,7 @@ from collective.cron import legacy
 from collective.cron import limits
 from collective.cron import pause
 from collective.cron import periodicity as periodicity_module
+from collective.cron import pingfields as pings
 from collective.cron import timeouts
 from collective.cron.compat import as_text
 from collective.cron.compat import binary_type
@@ -64,6 +65,9 @@ class Cron(object):
         paused_until=None,
         timeout=0,
         logs=None,
+        ping_start=u"",
+        ping_success=u"",
+        ping_fail=u"",
         crontab=None,
         strict=None,
     ):
@@ -86,6 +90,10 @@ class Cron(object):
         self.paused_until = pause.parse(paused_until)
         # Whole seconds, 0 for none: reported overdue after (timeouts.py).
         self.timeout = timeouts.parse(timeout)
+        # Monitoring pings (pings.py): http(s) URLs, "" for none.
+        self.ping_start = pings.parse(ping_start, "ping_start")
+        self.ping_success = pings.parse(ping_success, "ping_success")
+        self.ping_fail = pings.parse(ping_fail, "ping_fail")
         self.crontab = crontab
         # Logs that came inside the JSON (2.x data, or a cron not in a
         # crontab): moved to the log store the next time the crontab saves.
@@ -273,6 +281,8 @@ class Cron(object):
         data["missed"] = self.missed
         data["paused_until"] = clock.to_iso(self.paused_until)
         data["timeout"] = self.timeout
+        for field in pings.FIELDS:
+            data[field] = getattr(self, field)
         if include_logs:
             data["logs"] = [log.dump() for log in self.logs]
         return data
@@ -314,6 +324,9 @@ class Cron(object):
             paused_until=data.get("paused_until"),
             timeout=data.get("timeout") or 0,
             logs=logs,
+            ping_start=data.get("ping_start") or u"",
+            ping_success=data.get("ping_success") or u"",
+            ping_fail=data.get("ping_fail") or u"",
             crontab=crontab,
             strict=strict,
         )

@@ -42,9 +42,11 @@ class AlertSettingsForm(RegistryEditForm):
     )
 
     def getContent(self):
-        proxy = alerts.settings()
-        if proxy is None and self.request.get("REQUEST_METHOD") == "POST":
+        if self.request.get("REQUEST_METHOD") == "POST":
+            # Registers the records a site lacks (settings added later).
             proxy = alerts.ensure_records()
+        else:
+            proxy = alerts.settings()
         return proxy if proxy is not None else Defaults()
 
     @button.buttonAndHandler(_(u"Save"), name="save")

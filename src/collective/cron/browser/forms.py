@@ -143,6 +143,9 @@ class CronForm(form.Form):
             "missed": data.get("missed") or u"run_once",
             "paused_until": data.get("paused_until") or None,
             "timeout": data.get("timeout") or 0,
+            "ping_start": data.get("ping_start") or u"",
+            "ping_success": data.get("ping_success") or u"",
+            "ping_fail": data.get("ping_fail") or u"",
         }
         try:
             cron = build_cron(values, current=self.cron, site=self.context)
@@ -339,6 +342,9 @@ class EditCronForm(CronForm):
                 cron.paused_until, self.crontab.default_timezone
             ),
             "timeout": cron.timeout,
+            "ping_start": cron.ping_start,
+            "ping_success": cron.ping_success,
+            "ping_fail": cron.ping_fail,
         }
 
 

@@ -45,6 +45,9 @@ XML_ATTRIBUTES = (
     "missed",
     "paused_until",
     "timeout",
+    "ping_start",
+    "ping_success",
+    "ping_fail",
 )
 XML_CHILDREN = ("description", "environ")
 
@@ -221,6 +224,9 @@ def crons_xml(site=None):
                 "user",
                 "paused_until",
                 "timeout",
+                "ping_start",
+                "ping_success",
+                "ping_fail",
             ):
                 continue
             element.set(name, _xml_value(data[name]))

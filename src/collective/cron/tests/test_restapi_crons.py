@@ -243,6 +243,9 @@ class TestAdd(RestApiMixin, unittest.TestCase):
             u"missed": u"skip",
             u"paused_until": u"2030-01-15T10:00:00+00:00",
             u"timeout": 600,
+            u"ping_start": u"https://hc-ping.com/uuid/start",
+            u"ping_success": u"https://hc-ping.com/uuid",
+            u"ping_fail": u"https://hc-ping.com/uuid/fail",
         }
         response = self.api.post(u"@crons", json=body)
         self.assertEqual(response.status_code, 201, response.text)
