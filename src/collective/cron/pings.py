@@ -19,7 +19,7 @@ Each cron has three optional URLs (``ping_start``, ``ping_success``,
   its transaction commits once; a run whose commit conflicted and whose
   runner ran again sends its start ping once (remembered per running
   marker in this process).  An aborted run sends nothing.
-* **Through the alerts' sender** (``alerts.Delivery``): one thread per
+* **Through the alerts' sender** (``alertsender.Delivery``): one thread per
   process, in commit order; a ping never blocks nor fails a run.
 * **Switched off** for the whole site by the alert setting ``pings``
   (a copy of a production site must not ping the production's monitors);
@@ -34,6 +34,8 @@ guide.
 
 from collective.cron import alerts
 from collective.cron import logger
+from collective.cron.alertsender import Delivery
+from collective.cron.alertsender import send_committed
 from collective.cron.compat import as_text
 from collective.cron.pingfields import FIELDS  # noqa: F401 (the fields' names)
 from collective.cron.pingfields import KINDS  # noqa: F401
@@ -51,7 +53,7 @@ def enabled():
 
 
 def _delivery(url, body):
-    delivery = alerts.Delivery({})
+    delivery = Delivery({})
     delivery.ping(url, body)
     return delivery
 
@@ -82,7 +84,7 @@ def _on_started(event):
     if running and key in _started:
         return
     _started.append(key)
-    alerts.send_committed(_delivery(url, b""))
+    send_committed(_delivery(url, b""))
 
 
 def on_finished(event):
