@@ -34,9 +34,12 @@ from collective.cron import clock
 from collective.cron import logger
 from collective.cron import overdue
 from collective.cron import timeouts
+from collective.cron.alertschema import ALERTS_PREFIX  # noqa: F401
+from collective.cron.alertschema import option
+from collective.cron.alertschema import settings
 from collective.cron.alertsender import Delivery
 from collective.cron.alertsender import mail_text  # noqa: F401 (the alert mail)
-from collective.cron.alertsender import send_committed  # noqa: F401
+from collective.cron.alertsender import send_committed
 from collective.cron.alertsender import signature  # noqa: F401
 from collective.cron.alertsender import SIGNATURE_HEADER  # noqa: F401
 from collective.cron.alertsender import SUBJECTS  # noqa: F401
@@ -51,33 +54,6 @@ from ZODB.POSException import ConflictError
 from zope.component import queryUtility
 
 import transaction
-
-ALERTS_PREFIX = "collective.cron.alerts"
-
-
-def settings(site=None):
-    """The alert settings (a registry proxy), or None before the records
-    exist (a site not yet upgraded): then no alert is sent."""
-    registry = queryUtility(IRegistry)
-    if registry is None:
-        return None
-    try:
-        return registry.forInterface(IAlertSettings, prefix=ALERTS_PREFIX)
-    except KeyError:
-        pass
-    # Settings added after the site's records were registered: the records
-    # there still decide, the new ones read as their defaults (``option``)
-    # until the alerts page is saved once (``ensure_records``).
-    if ALERTS_PREFIX + ".enabled" not in registry.records:
-        return None
-    return registry.forInterface(IAlertSettings, prefix=ALERTS_PREFIX, check=False)
-
-
-def option(config, name):
-    """Setting ``name`` of ``config`` (:func:`settings`), its default where
-    ``config`` is None or its record is missing."""
-    value = getattr(config, name, None) if config is not None else None
-    return IAlertSettings[name].default if value is None else value
 
 
 def decide(previous, status, notrun_before, config):
@@ -239,6 +215,47 @@ def on_overdue(event):
         raise
     except Exception:
         logger.exception("collective.cron: no overdue alert for %s", event.cron.uid)
+
+
+def on_workers(event):
+    """Subscriber of ``workerwatch.IWorkersChangedEvent`` (fired after the
+    change committed): a ``no_worker`` or ``worker_back`` alert now."""
+    try:
+        config = settings(event.object)
+        if config is None or not (config.emails or config.webhook_url):
+            return
+        site = event.object
+        if event.kind == "no_worker":
+            since = clock.to_iso(event.heartbeat) if event.heartbeat else u"-"
+            message = (
+                u"No worker has shown a sign of life for %d s or more "
+                u"(last heartbeat: %s): crons do not run" % (event.threshold, since)
+            )
+        else:
+            message = u"A worker is alive again"
+        data = {
+            "event": event.kind,
+            "site": "/".join(site.getPhysicalPath()),
+            "site_url": site.absolute_url(),
+            "cron": None,
+            "status": "NO_WORKER" if event.kind == "no_worker" else "OK",
+            "failures": 0,
+            "date": clock.to_iso(clock.now()),
+            "messages": [message],
+            "instance": instance_id(),
+        }
+        delivery = Delivery(data)
+        if config.webhook_url:
+            delivery.webhook(
+                config.webhook_url, config.webhook_secret, config.webhook_attempts
+            )
+        if config.emails:
+            delivery.mail(site, list(config.emails))
+        send_committed(delivery)
+    except ConflictError:
+        raise
+    except Exception:
+        logger.exception("collective.cron: no alert about the workers")
 
 
 def ensure_records():

@@ -7,8 +7,12 @@ Its own small module so that ``interfaces.py`` stays about the machinery;
 """
 
 from collective.cron import _
+from plone.registry.interfaces import IRegistry
 from zope import schema
+from zope.component import queryUtility
 from zope.interface import Interface
+
+ALERTS_PREFIX = "collective.cron.alerts"
 
 
 def _web_address(value):
@@ -139,3 +143,28 @@ class IAlertSettings(Interface):
         default=True,
         required=False,
     )
+
+
+def settings(site=None):
+    """The alert settings (a registry proxy), or None before the records
+    exist (a site not yet upgraded): then no alert is sent."""
+    registry = queryUtility(IRegistry)
+    if registry is None:
+        return None
+    try:
+        return registry.forInterface(IAlertSettings, prefix=ALERTS_PREFIX)
+    except KeyError:
+        pass
+    # Settings added after the site's records were registered: the records
+    # there still decide, the new ones read as their defaults (``option``)
+    # until the alerts page is saved once (``ensure_records``).
+    if ALERTS_PREFIX + ".enabled" not in registry.records:
+        return None
+    return registry.forInterface(IAlertSettings, prefix=ALERTS_PREFIX, check=False)
+
+
+def option(config, name):
+    """Setting ``name`` of ``config`` (:func:`settings`), its default where
+    ``config`` is None or its record is missing."""
+    value = getattr(config, name, None) if config is not None else None
+    return IAlertSettings[name].default if value is None else value

@@ -48,6 +48,8 @@ SUBJECTS = {
     "recovery": _(u"Cron recovered: ${title}"),
     "notrun": _(u"Cron not run: ${title}"),
     "overdue": _(u"Cron overdue: ${title}"),
+    "no_worker": _(u"No cron worker alive: ${title}"),
+    "worker_back": _(u"A cron worker is back: ${title}"),
 }
 
 
@@ -68,13 +70,16 @@ def mail_text(data, language):
             message = Message(message, mapping=mapping)
         return translate(message, target_language=language)
 
-    cron = data["cron"]
-    subject = u"[cron] " + tr(SUBJECTS[data["event"]], title=cron["title"])
-    lines = [
-        subject,
-        u"",
-        tr(_(u"Site: ${url}"), url=data["site_url"]),
-        tr(_(u"Cron: ${name} (${uid})"), name=cron["name"], uid=cron["uid"]),
+    # Alerts about the workers are about the site, not one cron.
+    cron = data.get("cron") or {}
+    title = cron.get("title") or data["site"]
+    subject = u"[cron] " + tr(SUBJECTS[data["event"]], title=title)
+    lines = [subject, u"", tr(_(u"Site: ${url}"), url=data["site_url"])]
+    if cron:
+        lines.append(
+            tr(_(u"Cron: ${name} (${uid})"), name=cron["name"], uid=cron["uid"])
+        )
+    lines += [
         tr(_(u"Status: ${status}"), status=data["status"]),
         tr(_(u"Date: ${date}"), date=data["date"] or u""),
         tr(_(u"Failures in a row: ${count}"), count=data["failures"]),

@@ -19,6 +19,7 @@ only when it has something to do for it (release a run, queue a job).
 from collective.cron import clock
 from collective.cron import logger
 from collective.cron import overdue
+from collective.cron import workerwatch
 from collective.cron.claim import GRACE_SECONDS
 from collective.cron.claim import release_interrupted
 from collective.cron.cronmap import LazyCrons
@@ -90,6 +91,8 @@ def reconcile_site(site, queue=None, now=None):
         queued += 1
     # Runs past their timeout: an alert while they still run (overdue.py).
     overdue.check(site, crontab, active, now)
+    # This worker reconciles, so it is alive: "back" if all were gone.
+    workerwatch.worker_alive(site)
     return queued
 
 
