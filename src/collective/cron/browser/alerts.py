@@ -44,10 +44,16 @@ class AlertSettingsForm(RegistryEditForm):
     def getContent(self):
         if self.request.get("REQUEST_METHOD") == "POST":
             # Registers the records a site lacks (settings added later).
-            proxy = alerts.ensure_records()
-        else:
-            proxy = alerts.settings()
-        return proxy if proxy is not None else Defaults()
+            return alerts.ensure_records()
+        # The saved values over the defaults: a setting added after the
+        # site's records were registered shows its default, not "off".
+        shown = Defaults()
+        proxy = alerts.settings()
+        for name, field in getFieldsInOrder(IAlertSettings):
+            value = getattr(proxy, name, None) if proxy is not None else None
+            if value is not None:
+                setattr(shown, name, value)
+        return shown
 
     @button.buttonAndHandler(_(u"Save"), name="save")
     def handleSave(self, action):

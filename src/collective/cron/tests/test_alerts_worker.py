@@ -81,6 +81,29 @@ class TestWorkerAlerts(HealthMixin, unittest.TestCase):
         self.assertEqual(self.events(), ["no_worker", "worker_back"])
         self.assertTrue(wait_for(lambda: len(self.smtp.messages) == 2))
 
+    def test_the_mail_text_names_the_site_in_french_and_german(self):
+        data = {
+            "event": "no_worker",
+            "cron": None,
+            "site": u"/plone",
+            "site_url": u"http://example.org/plone",
+            "status": u"NO_WORKER",
+            "date": u"2040-01-15T10:05:00+00:00",
+            "failures": 0,
+            "messages": [u"No worker has shown a sign of life"],
+        }
+        subject, body = alerts.mail_text(data, "fr")
+        self.assertEqual(subject, u"[cron] Aucun worker de cron actif : /plone")
+        self.assertNotIn(u"Cron:", body)
+        data["event"] = "worker_back"
+        subject, body = alerts.mail_text(data, "de")
+        self.assertEqual(subject, u"[cron] Ein Cron-Worker ist zurück: /plone")
+        data.update(
+            event="overdue", cron={"title": u"Nacht", "name": u"n", "uid": u"u"}
+        )
+        subject, body = alerts.mail_text(data, "de")
+        self.assertEqual(subject, u"[cron] Cron überfällig: Nacht")
+
     def test_nothing_tracked_when_switched_off(self):
         alerts.ensure_records().on_no_worker = False
         transaction.commit()

@@ -19,6 +19,8 @@ from collective.cron.state import get_state
 from collective.cron.state import instance_id
 from collective.cron.testing import wait_for
 from collective.cron.tests.test_health_view import HealthMixin
+from plone.registry.interfaces import IRegistry
+from zope.component import getUtility
 from zope.component.hooks import setSite
 from zope.event import notify
 
@@ -209,6 +211,58 @@ class TestPingFields(PingMixin, unittest.TestCase):
         self.assertEqual(
             self.crontab().crons[u"f1"].ping_fail, u"https://hc-ping.com/uuid/fail"
         )
+
+    def test_form_translated(self):
+        self.add_cron(uid=u"t1", user=u"siteadmin")
+        registry = getUtility(IRegistry)
+        registry["plone.available_languages"] = [u"en", u"fr", u"de"]
+        registry["plone.use_request_negotiation"] = True
+        transaction.commit()
+        url = self.portal_url + u"/@@cron-settings/t1/edit"
+        for language, text in (
+            ("fr", u"URL de ping : début"),
+            ("de", u"Ping-URL: Fehler"),
+        ):
+            page = requests.get(
+                url,
+                auth=self.manager(),
+                headers={"Accept-Language": language},
+                timeout=30,
+            )
+            self.assertIn(text, page.text, language)
+
+    def test_a_site_without_the_new_records(self):
+        """Settings added after a site registered its alert records: the
+        others still decide, the new ones read as their defaults (pings
+        on), and the first save of the alerts page registers them."""
+        registry = getUtility(IRegistry)
+        for name in ("pings", "on_overdue", "on_no_worker"):
+            del registry.records[alerts.ALERTS_PREFIX + "." + name]
+        transaction.commit()
+        config = alerts.settings()
+        self.assertIsNotNone(config)
+        self.assertFalse(config.enabled)
+        self.assertTrue(alerts.option(config, "pings"))
+        self.assertTrue(pings.enabled())
+        url = self.portal_url + "/@@cron-settings/alerts"
+        session = requests.Session()
+        session.auth = self.manager()
+        page = session.get(url, timeout=30)
+        checkbox = re.search(r'<input[^>]*id="form-widgets-pings-0"[^>]*>', page.text)
+        self.assertIn("checked", checkbox.group(0))
+        token = re.search(r'name="_authenticator" value="([^"]+)"', page.text).group(1)
+        data = {
+            "form.widgets.failures": "1",
+            "form.widgets.webhook_attempts": "3",
+            "form.widgets.on_overdue:list": "selected",
+            "form.buttons.save": "Save",
+            "_authenticator": token,
+        }
+        self.assertEqual(session.post(url, data=data, timeout=30).status_code, 200)
+        transaction.begin()
+        self.assertIn(alerts.ALERTS_PREFIX + ".pings", registry.records)
+        self.assertFalse(alerts.settings().pings)  # unticked on the form
+        self.assertTrue(alerts.settings().on_overdue)
 
     def test_export_and_import(self):
         self.add_cron(uid=u"x1", ping_fail=u"https://hc-ping.com/uuid/fail")
