@@ -97,7 +97,8 @@ class TestWorkerAlerts(HealthMixin, unittest.TestCase):
         self.assertNotIn(u"Cron:", body)
         data["event"] = "worker_back"
         subject, body = alerts.mail_text(data, "de")
-        self.assertEqual(subject, u"[cron] Ein Cron-Worker ist zurück: /plone")
+        self.assertTrue(subject.startswith(u"[cron] Ein Cron-Worker "), subject)
+        self.assertTrue(subject.endswith(u"zurück: /plone"), subject)
         data.update(
             event="overdue", cron={"title": u"Nacht", "name": u"n", "uid": u"u"}
         )
