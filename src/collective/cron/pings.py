@@ -99,8 +99,8 @@ def _on_finished(event):
     from collective.cron.log import NOTRUN
 
     log = event.log
-    if log is None:
-        return
+    if log is None or getattr(event, "retrying", False):
+        return  # a failed attempt that will be retried: the last one decides
     failed = log.status in (FAILURE, NOTRUN)
     url = getattr(event.cron, "ping_fail" if failed else "ping_success", u"")
     if not url or not enabled():

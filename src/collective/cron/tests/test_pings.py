@@ -15,6 +15,8 @@ from collective.cron.events import StartedCronJobEvent
 from collective.cron.exportimport.jsonfile import export_crontab
 from collective.cron.exportimport.xmlfile import crons_xml
 from collective.cron.exportimport.xmlfile import parse_crons_xml
+from collective.cron.interfaces import ILogStore
+from collective.cron.interfaces import IQueueManager
 from collective.cron.state import get_state
 from collective.cron.state import instance_id
 from collective.cron.testing import wait_for
@@ -24,6 +26,8 @@ from zope.component import getUtility
 from zope.component.hooks import setSite
 from zope.event import notify
 
+import datetime
+import pytz
 import re
 import requests
 import time
@@ -132,6 +136,27 @@ class TestPingsFromRuns(PingMixin, unittest.TestCase):
         time.sleep(0.5)
         self.assertEqual(self.receiver.requests, [])
 
+    def test_a_failed_attempt_that_is_retried_pings_nothing(self):
+        # Runs that raise are retried for scheduled runs only (not Run now).
+        cron = self.add_cron(
+            uid=u"flaky",
+            name=u"collective.cron.test.fail",
+            attempts=2,
+            retry_delay=1,
+            ping_success=self.urls["ping_success"],
+            ping_fail=self.urls["ping_fail"],
+        )
+        IQueueManager(self.portal).register_job(
+            cron.uid, datetime.datetime.now(pytz.utc), trigger=u"schedule"
+        )
+        transaction.commit()
+        self.assertTrue(
+            wait_for(lambda: len(ILogStore(self.portal).logs(cron.uid)) >= 2)
+        )
+        # the first attempt failed and was retried: the last one decides
+        self.assertEqual(self.settle(1), ["/fail"])
+        self.assertIn(b"Attempt 2/2", self.receiver.requests[0][1])
+
 
 class TestStartPingOnce(PingMixin, unittest.TestCase):
     """A runner run again after a conflict fires the started event again:
@@ -197,6 +222,9 @@ class TestPingFields(PingMixin, unittest.TestCase):
             u"form.widgets.logs_limit": u"20",
             u"form.widgets.missed": u"run_once",
             u"form.widgets.timeout": u"0",
+            u"form.widgets.attempts": u"1",
+            u"form.widgets.retry_delay": u"60",
+            u"form.widgets.overlap:list": u"forbid",
             u"form.widgets.ping_fail": u"ftp://example.org/x",
             u"form.buttons.save": u"Save",
             u"_authenticator": token,
