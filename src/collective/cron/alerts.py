@@ -21,57 +21,39 @@ Contract:
   once); a conflict aborts it and its alert with it, the retry decides
   again.
 * **After commit, never blocking it**: the alert leaves as plain data
-  through an after-commit hook, on a daemon thread: e-mail through the
-  site's MailHost settings, and a webhook: a JSON POST whose
+  through an after-commit hook (``collective.cron.alertsender``): e-mail
+  through the site's MailHost settings, and a webhook: a JSON POST whose
   ``X-Cron-Signature`` header is ``sha256=<HMAC-SHA256 of the body with
   the secret>``, tried ``webhook_attempts`` times with a doubling pause.
   An aborted run sends nothing.
+* **Overdue runs** (``collective.cron.overdue``): an ``overdue`` alert
+  once per run past its timeout, while it runs or when it ends.
 """
 
-from collective.cron import _
+from collective.cron import clock
 from collective.cron import logger
+from collective.cron import overdue
+from collective.cron import timeouts
+from collective.cron.alertschema import ALERTS_PREFIX  # noqa: F401
+from collective.cron.alertschema import option
+from collective.cron.alertschema import settings
+from collective.cron.alertsender import Delivery
+from collective.cron.alertsender import mail_text  # noqa: F401 (the alert mail)
+from collective.cron.alertsender import send_committed
+from collective.cron.alertsender import signature  # noqa: F401
+from collective.cron.alertsender import SIGNATURE_HEADER  # noqa: F401
+from collective.cron.alertsender import SUBJECTS  # noqa: F401
 from collective.cron.compat import as_text
-from collective.cron.compat import HTTPError
-from collective.cron.compat import Request
-from collective.cron.compat import urlopen
 from collective.cron.interfaces import IAlertSettings
 from collective.cron.log import FAILURE
 from collective.cron.log import NOTRUN
 from collective.cron.state import get_state
 from collective.cron.state import instance_id
-from email.header import Header
-from email.mime.text import MIMEText
 from plone.registry.interfaces import IRegistry
 from ZODB.POSException import ConflictError
 from zope.component import queryUtility
-from zope.i18n import translate
-from zope.i18nmessageid import Message
 
-import collections
-import hashlib
-import hmac
-import json
-import threading
-import time
 import transaction
-
-ALERTS_PREFIX = "collective.cron.alerts"
-SIGNATURE_HEADER = "X-Cron-Signature"
-# First pause (seconds) between two webhook attempts; it doubles.
-WEBHOOK_BACKOFF = 1.0
-WEBHOOK_TIMEOUT = 10
-
-
-def settings(site=None):
-    """The alert settings (a registry proxy), or None before the records
-    exist (a site not yet upgraded): then no alert is sent."""
-    registry = queryUtility(IRegistry)
-    if registry is None:
-        return None
-    try:
-        return registry.forInterface(IAlertSettings, prefix=ALERTS_PREFIX)
-    except KeyError:
-        return None
 
 
 def decide(previous, status, notrun_before, config):
@@ -171,198 +153,121 @@ def _on_finished(event):
         getattr(state, "alert", None), log.status, notrun_before, config
     )
     if kind is not None:
-        delivery = Delivery(payload(site, cron, log, kind, alert))
-        if config.webhook_url:
-            delivery.webhook(
-                config.webhook_url, config.webhook_secret, config.webhook_attempts
-            )
-        if config.emails:
-            delivery.mail(site, list(config.emails))
-        transaction.get().addAfterCommitHook(delivery.after_commit)
+        _deliver(site, config, payload(site, cron, log, kind, alert))
+    if (
+        option(config, "on_overdue")
+        and log.started is not None
+        and timeouts.is_overdue(cron.timeout, log.started, log.date)
+        and not overdue.alerted_during(site, cron, log)
+    ):
+        # Ended past its timeout before a check saw it running (overdue.py).
+        data = payload(site, cron, log, "overdue", alert)
+        _deliver(site, config, data)
     # Remembered only once the alert is on its way (an error above leaves
     # the state as it was: the next run decides again).
     if getattr(state, "alert", None) != alert:
         state.alert = alert
 
 
-SUBJECTS = {
-    "failure": _(u"Cron failing: ${title}"),
-    "recovery": _(u"Cron recovered: ${title}"),
-    "notrun": _(u"Cron not run: ${title}"),
-}
-
-
-def site_language():
-    """The site's default language (alerts leave outside any request, so
-    there is no browser language to follow)."""
-    registry = queryUtility(IRegistry)
-    language = registry.get("plone.default_language") if registry else None
-    return language or "en"
-
-
-def mail_text(data, language):
-    """(subject, body) of the alert e-mail for ``data`` (:func:`payload`),
-    translated into ``language``."""
-
-    def tr(message, **mapping):
-        if mapping:
-            message = Message(message, mapping=mapping)
-        return translate(message, target_language=language)
-
-    cron = data["cron"]
-    subject = u"[cron] " + tr(SUBJECTS[data["event"]], title=cron["title"])
-    lines = [
-        subject,
-        u"",
-        tr(_(u"Site: ${url}"), url=data["site_url"]),
-        tr(_(u"Cron: ${name} (${uid})"), name=cron["name"], uid=cron["uid"]),
-        tr(_(u"Status: ${status}"), status=data["status"]),
-        tr(_(u"Date: ${date}"), date=data["date"] or u""),
-        tr(_(u"Failures in a row: ${count}"), count=data["failures"]),
-        u"",
-    ]
-    return subject, u"\n".join(lines + list(data["messages"]))
-
-
-def signature(body, secret):
-    """``sha256=<hex>``: HMAC-SHA256 of the body bytes with the secret."""
-    digest = hmac.new(
-        as_text(secret or u"").encode("utf-8"), body, hashlib.sha256
-    ).hexdigest()
-    return "sha256=" + digest
-
-
-# Alerts leave in the order their transactions committed, one at a time, from
-# one daemon thread per process: a claim's "not run" and the run's "recovery"
-# a moment later must not reach a receiver the other way round (a thread per
-# alert let them race).
-_outbox = collections.deque()
-_outbox_ready = threading.Condition()
-_sender = []
-
-
-def _post(delivery):
-    with _outbox_ready:
-        _outbox.append(delivery)
-        if not _sender or not _sender[0].is_alive():
-            thread = threading.Thread(
-                target=_send_in_order, name="collective.cron alerts"
-            )
-            thread.daemon = True
-            _sender[:] = [thread]
-            thread.start()
-        _outbox_ready.notify()
-
-
-def _send_in_order():
-    while True:
-        with _outbox_ready:
-            while not _outbox:
-                _outbox_ready.wait()
-            delivery = _outbox.popleft()
-        try:
-            delivery.send()
-        except Exception:  # the sender must outlive any alert
-            logger.exception("collective.cron: alert not sent")
-
-
-class Delivery(object):
-    """One alert on its way: plain data only, sent after the commit by the
-    process's alert thread, in commit order."""
-
-    def __init__(self, data):
-        self.data = data
-        self.body = json.dumps(data, sort_keys=True).encode("utf-8")
-        self.targets = []
-
-    def webhook(self, url, secret, attempts):
-        self.targets.append(("webhook", (url, secret, max(1, int(attempts or 1)))))
-
-    def mail(self, site, recipients):
-        """Prepare the mail now (the MailHost and the registry are ZODB
-        objects, not to be touched from another thread).  Broken mail
-        settings are logged; the other channels still go."""
-        try:
-            self._prepare_mail(site, recipients)
-        except ConflictError:
-            raise
-        except Exception:
-            logger.exception("collective.cron: alert e-mail not prepared")
-
-    def _prepare_mail(self, site, recipients):
-        mailhost = getattr(site, "MailHost", None)
-        registry = queryUtility(IRegistry)
-        sender = registry.get("plone.email_from_address") if registry else None
-        if mailhost is None or not sender:
-            logger.warning(
-                "collective.cron: alert e-mail not sent: the site has no "
-                "mail settings (MailHost, sender address)"
-            )
-            return
-        subject, text = mail_text(self.data, site_language())
-        message = MIMEText(text.encode("utf-8"), "plain", "utf-8")
-        message["Subject"] = Header(subject, "utf-8")
-        message["From"] = sender
-        message["To"] = ", ".join(recipients)
-        self.targets.append(
-            ("mail", (mailhost._makeMailer(), sender, recipients, message.as_string()))
+def _deliver(site, config, data):
+    """Send ``data`` (:func:`payload`) by the configured channels after the
+    current transaction commits."""
+    delivery = Delivery(data)
+    if config.webhook_url:
+        delivery.webhook(
+            config.webhook_url, config.webhook_secret, config.webhook_attempts
         )
+    if config.emails:
+        delivery.mail(site, list(config.emails))
+    transaction.get().addAfterCommitHook(delivery.after_commit)
 
-    def after_commit(self, committed):
-        if not committed or not self.targets:
+
+def on_overdue(event):
+    """Subscriber of ``overdue.IRunOverdueEvent`` (the reconciler's check,
+    in its transaction): an ``overdue`` alert after that commit."""
+    try:
+        config = settings(event.object)
+        if config is None or not config.enabled or not option(config, "on_overdue"):
             return
-        _post(self)
-
-    def send(self):
-        for kind, arguments in self.targets:
-            try:
-                getattr(self, "_send_" + kind)(*arguments)
-            except Exception:  # an alert that cannot leave is logged, never raised
-                logger.exception("collective.cron: alert by %s failed", kind)
-
-    def _send_mail(self, mailer, sender, recipients, message):
-        mailer.send(sender, recipients, message)
-
-    def _send_webhook(self, url, secret, attempts):
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(self.body, secret),
-            "User-Agent": "collective.cron",
+        if not (config.emails or config.webhook_url):
+            return
+        site, cron = event.object, event.cron
+        state = get_state(site, cron.uid)
+        seconds = int((event.now - clock.as_utc(event.started)).total_seconds())
+        data = {
+            "event": "overdue",
+            "site": "/".join(site.getPhysicalPath()),
+            "site_url": site.absolute_url(),
+            "cron": {
+                "uid": cron.uid,
+                "name": cron.name,
+                "title": cron.description or cron.name,
+            },
+            "status": "RUNNING",
+            "failures": int((getattr(state, "alert", None) or {}).get("failures", 0)),
+            "date": clock.to_iso(event.now),
+            "messages": [
+                u"Running for %d s, longer than its timeout of %d s"
+                % (seconds, cron.timeout)
+            ],
+            "instance": instance_id(),
         }
-        if not url.lower().startswith(("http://", "https://")):
-            logger.error("collective.cron: webhook not sent: %s is no http(s) URL", url)
-            return False
-        pause = WEBHOOK_BACKOFF
-        for attempt in range(1, attempts + 1):
-            try:
-                response = urlopen(
-                    Request(url, data=self.body, headers=headers),
-                    timeout=WEBHOOK_TIMEOUT,
-                )
-                response.close()
-                return True
-            except HTTPError as error:
-                problem = "HTTP %s" % (error.code,)
-            except Exception as error:  # the receiver is down: try again
-                problem = "%s: %s" % (type(error).__name__, error)
-            logger.warning(
-                "collective.cron: webhook attempt %d/%d failed (%s)",
-                attempt,
-                attempts,
-                problem,
+        _deliver(site, config, data)
+    except ConflictError:
+        raise
+    except Exception:
+        logger.exception("collective.cron: no overdue alert for %s", event.cron.uid)
+
+
+def on_workers(event):
+    """Subscriber of ``workerwatch.IWorkersChangedEvent`` (fired after the
+    change committed): a ``no_worker`` or ``worker_back`` alert now."""
+    try:
+        config = settings(event.object)
+        if config is None or not (config.emails or config.webhook_url):
+            return
+        site = event.object
+        if event.kind == "no_worker":
+            since = clock.to_iso(event.heartbeat) if event.heartbeat else u"-"
+            message = (
+                u"No worker has shown a sign of life for %d s or more "
+                u"(last heartbeat: %s): crons do not run" % (event.threshold, since)
             )
-            if attempt < attempts:
-                time.sleep(pause)
-                pause *= 2
-        return False
+        else:
+            message = u"A worker is alive again"
+        data = {
+            "event": event.kind,
+            "site": "/".join(site.getPhysicalPath()),
+            "site_url": site.absolute_url(),
+            "cron": None,
+            "status": "NO_WORKER" if event.kind == "no_worker" else "OK",
+            "failures": 0,
+            "date": clock.to_iso(clock.now()),
+            "messages": [message],
+            "instance": instance_id(),
+        }
+        delivery = Delivery(data)
+        if config.webhook_url:
+            delivery.webhook(
+                config.webhook_url, config.webhook_secret, config.webhook_attempts
+            )
+        if config.emails:
+            delivery.mail(site, list(config.emails))
+        send_committed(delivery)
+    except ConflictError:
+        raise
+    except Exception:
+        logger.exception("collective.cron: no alert about the workers")
 
 
 def ensure_records():
     """The settings proxy, registering the records first where a site
     installed before alerts existed lacks them (called on a POST only)."""
     registry = queryUtility(IRegistry)
-    proxy = settings()
-    if proxy is None and registry is not None:
+    if registry is not None and any(
+        ALERTS_PREFIX + "." + name not in registry.records
+        for name in IAlertSettings.names()
+    ):
+        # Keeps the values already saved.
         registry.registerInterface(IAlertSettings, prefix=ALERTS_PREFIX)
-        proxy = settings()
-    return proxy
+    return settings()

@@ -7,8 +7,12 @@ Its own small module so that ``interfaces.py`` stays about the machinery;
 """
 
 from collective.cron import _
+from plone.registry.interfaces import IRegistry
 from zope import schema
+from zope.component import queryUtility
 from zope.interface import Interface
+
+ALERTS_PREFIX = "collective.cron.alerts"
 
 
 def _web_address(value):
@@ -103,3 +107,64 @@ class IAlertSettings(Interface):
         max=10,
         required=True,
     )
+
+    # Added after 3002: a site whose records predate them reads their
+    # defaults (``alerts.option``) until the alerts page is saved once.
+
+    on_overdue = schema.Bool(
+        title=_(u"Alert when a run goes past its timeout"),
+        description=_(
+            u"Once per run, while it is still running (checked every minute), "
+            u"or when it ends if it ended before the check."
+        ),
+        default=True,
+        required=False,
+    )
+
+    on_no_worker = schema.Bool(
+        title=_(u"Alert when no worker is alive"),
+        description=_(
+            u"When no worker has shown a sign of life for longer than the "
+            u"shortest period of the active crons, and again when one is back. "
+            u"Noticed when @@cron-health is polled (see the deployment guide)."
+        ),
+        default=True,
+        required=False,
+    )
+
+    pings = schema.Bool(
+        title=_(u"Call the crons' ping URLs"),
+        description=_(
+            u"Each cron may have ping URLs (start, success, failure) for a "
+            u"monitoring service such as Healthchecks.io or Cronitor. Turn "
+            u"this off on a copy of the site so that it does not ping the "
+            u"monitors of the original. Independent of \"Send alerts\"."
+        ),
+        default=True,
+        required=False,
+    )
+
+
+def settings(site=None):
+    """The alert settings (a registry proxy), or None before the records
+    exist (a site not yet upgraded): then no alert is sent."""
+    registry = queryUtility(IRegistry)
+    if registry is None:
+        return None
+    try:
+        return registry.forInterface(IAlertSettings, prefix=ALERTS_PREFIX)
+    except KeyError:
+        pass
+    # Settings added after the site's records were registered: the records
+    # there still decide, the new ones read as their defaults (``option``)
+    # until the alerts page is saved once (``ensure_records``).
+    if ALERTS_PREFIX + ".enabled" not in registry.records:
+        return None
+    return registry.forInterface(IAlertSettings, prefix=ALERTS_PREFIX, check=False)
+
+
+def option(config, name):
+    """Setting ``name`` of ``config`` (:func:`settings`), its default where
+    ``config`` is None or its record is missing."""
+    value = getattr(config, name, None) if config is not None else None
+    return IAlertSettings[name].default if value is None else value

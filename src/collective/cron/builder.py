@@ -43,6 +43,9 @@ FIELDS = (
     "attempts",
     "retry_delay",
     "overlap",
+    "ping_start",
+    "ping_success",
+    "ping_fail",
 )
 TEXT_FIELDS = (
     "uid",
@@ -54,6 +57,9 @@ TEXT_FIELDS = (
     "missed",
     "paused_until",
     "overlap",
+    "ping_start",
+    "ping_success",
+    "ping_fail",
 )
 
 

@@ -23,6 +23,7 @@ from collective.cron import limits
 from collective.cron import overlap as overlaps
 from collective.cron import pause
 from collective.cron import periodicity as periodicity_module
+from collective.cron import pingfields as pings
 from collective.cron import retries
 from collective.cron import timeouts
 from collective.cron.compat import as_text
@@ -69,6 +70,9 @@ class Cron(object):
         retry_delay=60,
         overlap=u"forbid",
         logs=None,
+        ping_start=u"",
+        ping_success=u"",
+        ping_fail=u"",
         crontab=None,
         strict=None,
     ):
@@ -96,6 +100,10 @@ class Cron(object):
         self.retry_delay = retries.parse_delay(retry_delay)
         # forbid, queue_one or allow (overlap.py).
         self.overlap = overlaps.parse(overlap)
+        # Monitoring pings (pings.py): http(s) URLs, "" for none.
+        self.ping_start = pings.parse(ping_start, "ping_start")
+        self.ping_success = pings.parse(ping_success, "ping_success")
+        self.ping_fail = pings.parse(ping_fail, "ping_fail")
         self.crontab = crontab
         # Logs that came inside the JSON (2.x data, or a cron not in a
         # crontab): moved to the log store the next time the crontab saves.
@@ -286,6 +294,8 @@ class Cron(object):
         data["attempts"] = self.attempts
         data["retry_delay"] = self.retry_delay
         data["overlap"] = self.overlap
+        for field in pings.FIELDS:
+            data[field] = getattr(self, field)
         if include_logs:
             data["logs"] = [log.dump() for log in self.logs]
         return data
@@ -330,6 +340,9 @@ class Cron(object):
             retry_delay=data.get("retry_delay"),
             overlap=data.get("overlap"),
             logs=logs,
+            ping_start=data.get("ping_start") or u"",
+            ping_success=data.get("ping_success") or u"",
+            ping_fail=data.get("ping_fail") or u"",
             crontab=crontab,
             strict=strict,
         )

@@ -19,6 +19,7 @@ as ``config.public_queue`` writes it, inside error texts too).
 from collective.cron import clock
 from collective.cron import logger
 from collective.cron import runstats
+from collective.cron import workerwatch
 from collective.cron.compat import as_text
 from collective.cron.cronfields import environ_dict
 from collective.cron.cronfields import InvalidCron
@@ -323,6 +324,7 @@ def site_health(site):
         problems.append("queue_unreachable")
     if active and not any(worker["alive"] for worker in workers):
         problems.append("no_worker")
+    _watch_workers(site, active, workers, now)
     if overdue:
         problems.append("overdue")
     status = UNHEALTHY if problems else OK
@@ -343,6 +345,19 @@ def site_health(site):
         "failing": failing,
         "missed": missed,
     }
+
+
+def _watch_workers(site, active, workers, now):
+    """The "no worker alive" alert is noticed here (``workerwatch``): a
+    report computed is a poll; never fails the report."""
+    beats = [w["heartbeat"] for w in workers if w["heartbeat"] is not None]
+    newest = max(clock.as_utc(beat) for beat in beats) if beats else None
+    try:
+        workerwatch.observe(site, active, newest, HEARTBEAT_MAX_AGE, now)
+    except ConflictError:
+        raise
+    except Exception:
+        logger.exception("collective.cron: the workers were not watched")
 
 
 def http_status(report):

@@ -18,7 +18,9 @@ only when it has something to do for it (release a run, queue a job).
 
 from collective.cron import clock
 from collective.cron import logger
+from collective.cron import overdue
 from collective.cron import retries
+from collective.cron import workerwatch
 from collective.cron.claim import GRACE_SECONDS
 from collective.cron.claim import release_interrupted
 from collective.cron.cronmap import LazyCrons
@@ -53,7 +55,8 @@ def reconcile_site(site, queue=None, now=None):
     for job in all_jobs:
         pending.setdefault(job["uid"], []).append(job)
     queued = 0
-    for cron in active_crons(crontab):
+    active = active_crons(crontab)
+    for cron in active:
         state = get_state(site, cron.uid)
         if state is not None and state.running is not None:
             if not running_is_stale(site, state):
@@ -87,6 +90,10 @@ def reconcile_site(site, queue=None, now=None):
         state = get_state(site, cron.uid, create=True)
         set_changed(state, "expected", upcoming)
         queued += 1
+    # Runs past their timeout: an alert while they still run (overdue.py).
+    overdue.check(site, crontab, active, now)
+    # This worker reconciles, so it is alive: "back" if all were gone.
+    workerwatch.worker_alive(site)
     return queued
 
 

@@ -42,10 +42,18 @@ class AlertSettingsForm(RegistryEditForm):
     )
 
     def getContent(self):
+        if self.request.get("REQUEST_METHOD") == "POST":
+            # Registers the records a site lacks (settings added later).
+            return alerts.ensure_records()
+        # The saved values over the defaults: a setting added after the
+        # site's records were registered shows its default, not "off".
+        shown = Defaults()
         proxy = alerts.settings()
-        if proxy is None and self.request.get("REQUEST_METHOD") == "POST":
-            proxy = alerts.ensure_records()
-        return proxy if proxy is not None else Defaults()
+        for name, field in getFieldsInOrder(IAlertSettings):
+            value = getattr(proxy, name, None) if proxy is not None else None
+            if value is not None:
+                setattr(shown, name, value)
+        return shown
 
     @button.buttonAndHandler(_(u"Save"), name="save")
     def handleSave(self, action):

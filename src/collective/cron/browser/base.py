@@ -231,6 +231,9 @@ class DashboardPage(BrowserView):
     def missed_label(self, policy):
         return helpers.MISSED_LABELS.get(policy, policy)
 
+    def overlap_label(self, policy):
+        return helpers.OVERLAP_LABELS.get(policy, policy)
+
     def cron_info(self, cron):
         """What the list and the cron's page show of a cron."""
         last = cron.last_log

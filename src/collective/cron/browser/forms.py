@@ -146,6 +146,9 @@ class CronForm(form.Form):
             "attempts": data.get("attempts") or 1,
             "retry_delay": data.get("retry_delay") or 60,
             "overlap": data.get("overlap") or u"forbid",
+            "ping_start": data.get("ping_start") or u"",
+            "ping_success": data.get("ping_success") or u"",
+            "ping_fail": data.get("ping_fail") or u"",
         }
         try:
             cron = build_cron(values, current=self.cron, site=self.context)
@@ -345,6 +348,9 @@ class EditCronForm(CronForm):
             "attempts": cron.attempts,
             "retry_delay": cron.retry_delay,
             "overlap": cron.overlap,
+            "ping_start": cron.ping_start,
+            "ping_success": cron.ping_success,
+            "ping_fail": cron.ping_fail,
         }
 
 

@@ -137,6 +137,24 @@ def check_user(value):
     return True
 
 
+def check_ping(value):
+    """A ping URL: http(s) only (``pings.parse``), the error in the user's
+    language."""
+    from collective.cron import pingfields
+
+    try:
+        pingfields.parse(value, "ping")
+    except InvalidCron:
+        raise Invalid(
+            _(
+                u"error_ping_url",
+                default=u"Give an http:// or https:// address without "
+                u"spaces, or leave the field empty.",
+            )
+        )
+    return True
+
+
 def check_environ(value):
     if not value or not value.strip():
         return True
@@ -351,4 +369,39 @@ class ICronSchema(Interface):
         vocabulary=overlap_policies,
         required=True,
         default=u"forbid",
+    )
+
+    ping_start = schema.TextLine(
+        title=_(u"label_ping_start", default=u"Ping URL: start"),
+        description=_(
+            u"help_ping_start",
+            default=u"Called (HTTP POST) when a run starts, for a monitoring "
+            u"service such as Healthchecks.io or Cronitor. Leave empty for none.",
+        ),
+        required=False,
+        missing_value=u"",
+        constraint=check_ping,
+    )
+
+    ping_success = schema.TextLine(
+        title=_(u"label_ping_success", default=u"Ping URL: success"),
+        description=_(
+            u"help_ping_success",
+            default=u"Called when a run ends OK or with warnings; the log "
+            u"messages are sent as the body.",
+        ),
+        required=False,
+        missing_value=u"",
+        constraint=check_ping,
+    )
+
+    ping_fail = schema.TextLine(
+        title=_(u"label_ping_fail", default=u"Ping URL: failure"),
+        description=_(
+            u"help_ping_fail",
+            default=u"Called when a run fails (or finds no job runner).",
+        ),
+        required=False,
+        missing_value=u"",
+        constraint=check_ping,
     )

@@ -48,6 +48,9 @@ XML_ATTRIBUTES = (
     "attempts",
     "retry_delay",
     "overlap",
+    "ping_start",
+    "ping_success",
+    "ping_fail",
 )
 # Attributes left out of an export while they hold their default.
 XML_DEFAULTS = {"attempts": 1, "retry_delay": 60, "overlap": u"forbid"}
@@ -227,6 +230,9 @@ def crons_xml(site=None):
                 "user",
                 "paused_until",
                 "timeout",
+                "ping_start",
+                "ping_success",
+                "ping_fail",
             ):
                 continue
             if name in XML_DEFAULTS and data.get(name) == XML_DEFAULTS[name]:

@@ -41,10 +41,12 @@ class Receiver(object):
         receiver = self
         self.answers = list(answers)
         self.requests = []
+        self.paths = []  # of the requests, in the same order
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.paths.append(self.path)
                 receiver.requests.append((dict(self.headers), body))
                 status = receiver.answers.pop(0) if receiver.answers else 200
                 self.send_response(status)

@@ -408,3 +408,30 @@ class TestPageFrame(DashboardTestCase):
             self.assertIn(u'href="%s"' % self.url, trail, path)
             # still a page of Plone's: its toolbar and status messages
             self.assertIn(u'id="content"', contents, path)
+
+
+class TestReliabilitySettingsShown(DashboardTestCase):
+    """The cron's page says how its runs are retried, what happens when
+    they overlap and where they ping (set on the edit form)."""
+
+    def test_defaults_and_settings(self):
+        plain = self.add_cron(uid=u"plain")
+        tuned = self.add_cron(
+            uid=u"tuned",
+            attempts=3,
+            retry_delay=120,
+            overlap=u"queue_one",
+            ping_fail=u"https://hc-ping.com/uuid/fail",
+        )
+        browser = self.browser()
+        browser.open(self.url + "/" + plain.uid)
+        self.assertNotIn(u"cron-attempts", browser.contents)
+        self.assertNotIn(u"Ping URL", browser.contents)
+        self.assertIn(u"Forbid: skip a run while the previous one", browser.contents)
+        browser.open(self.url + "/" + tuned.uid)
+        contents = browser.contents
+        self.assertIn(u'<dd class="cron-attempts">3</dd>', contents)
+        self.assertIn(u'<dd class="cron-retry-delay">120</dd>', contents)
+        self.assertIn(u"Queue one: run once more right after", contents)
+        self.assertIn(u"<code>https://hc-ping.com/uuid/fail</code>", contents)
+        self.assertNotIn(u"Ping URL: start", contents)

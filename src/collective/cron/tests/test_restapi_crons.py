@@ -246,6 +246,9 @@ class TestAdd(RestApiMixin, unittest.TestCase):
             u"attempts": 3,
             u"retry_delay": 30,
             u"overlap": u"allow",
+            u"ping_start": u"https://hc-ping.com/uuid/start",
+            u"ping_success": u"https://hc-ping.com/uuid",
+            u"ping_fail": u"https://hc-ping.com/uuid/fail",
         }
         response = self.api.post(u"@crons", json=body)
         self.assertEqual(response.status_code, 201, response.text)
