@@ -169,9 +169,8 @@ def _on_finished(event):
         state.alert = alert
 
 
-def _deliver(site, config, data):
-    """Send ``data`` (:func:`payload`) by the configured channels after the
-    current transaction commits."""
+def _channels(site, config, data):
+    """A delivery of ``data`` (:func:`payload`) by the configured channels."""
     delivery = Delivery(data)
     if config.webhook_url:
         delivery.webhook(
@@ -179,7 +178,13 @@ def _deliver(site, config, data):
         )
     if config.emails:
         delivery.mail(site, list(config.emails))
-    transaction.get().addAfterCommitHook(delivery.after_commit)
+    return delivery
+
+
+def _deliver(site, config, data):
+    """Send ``data`` by the configured channels after the current
+    transaction commits."""
+    transaction.get().addAfterCommitHook(_channels(site, config, data).after_commit)
 
 
 def on_overdue(event):
@@ -246,14 +251,7 @@ def on_workers(event):
             "messages": [message],
             "instance": instance_id(),
         }
-        delivery = Delivery(data)
-        if config.webhook_url:
-            delivery.webhook(
-                config.webhook_url, config.webhook_secret, config.webhook_attempts
-            )
-        if config.emails:
-            delivery.mail(site, list(config.emails))
-        send_committed(delivery)
+        send_committed(_channels(site, config, data))
     except ConflictError:
         raise
     except Exception:
