@@ -9,6 +9,7 @@ many crons), and a GET goes back to the list.
 
 from collective.cron import _
 from collective.cron import listing
+from collective.cron import pause
 from collective.cron.browser import helpers
 from collective.cron.browser.actions import ActionPage
 from collective.cron.browser.actions import may_make_it_run
@@ -17,6 +18,7 @@ from collective.cron.browser.actions import run_cron_now
 from collective.cron.browser.actions import switch_message
 from collective.cron.compat import native_string
 from collective.cron.compat import quote
+from collective.cron.cronfields import InvalidCron
 
 # The confirmation of an action on "all that match" names this many crons.
 CONFIRM_SHOWN = 20
@@ -25,6 +27,8 @@ ACTION_BUTTONS = (
     u"form.button.activate",
     u"form.button.deactivate",
     u"form.button.run",
+    u"form.button.pause",
+    u"form.button.resume",
     u"form.button.delete",
 )
 
@@ -137,6 +141,10 @@ class BulkActions(ActionPage):
             fields = [(u"scope", u"matching")] + self.query().params()
         else:
             fields = [(u"uids:list", cron.uid) for cron in self.selected()]
+        if self.action == u"form.button.pause":
+            fields.append(
+                (u"paused_until", self.request.form.get(u"paused_until", u""))
+            )
         fields.append((u"confirmed", u"1"))
         fields.append((self.action or u"form.button.delete", u"1"))
         return fields
@@ -152,6 +160,11 @@ class BulkActions(ActionPage):
                 _(u"message_nothing_selected", default=u"Select at least one cron."),
                 u"warning",
             )
+        until = None
+        if u"form.button.pause" in form:
+            until = self.pause_until()
+            if until is None:
+                return self.redirect(self.list_url)
         if self.matching_scope and self.action and not form.get(u"confirmed"):
             return self.render()
         if u"form.button.run" in form:
@@ -160,6 +173,10 @@ class BulkActions(ActionPage):
             return self.set_active(crons, True)
         if u"form.button.deactivate" in form:
             return self.set_active(crons, False)
+        if u"form.button.pause" in form:
+            return self.set_pause(crons, until)
+        if u"form.button.resume" in form:
+            return self.set_pause(crons, None)
         if u"form.button.delete" in form:
             if not form.get(u"confirmed"):
                 return self.render()
@@ -233,6 +250,69 @@ class BulkActions(ActionPage):
             )
         return self.redirect(self.list_url, message)
 
+    def pause_until(self):
+        """The form's ``paused_until`` read as the edit form reads it
+        (``pause.parse``, site time), or None after a warning naming the
+        field: unreadable, too far, or already past."""
+        text = self.request.form.get(u"paused_until") or u""
+        error = None
+        try:
+            until = pause.parse(text, self.crontab.default_timezone)
+        except InvalidCron:
+            until, error = None, _(
+                u"error_paused_until",
+                default=u"Write a date and time as YYYY-MM-DD HH:MM "
+                u"(site time), at most ten years ahead.",
+            )
+        if error is None and not pause.is_paused(until):
+            error = _(
+                u"error_paused_until_past",
+                default=u"This time is already past: give a later one, "
+                u"or leave the field empty to resume now.",
+            )
+            if until is None:
+                error = _(
+                    u"error_bulk_paused_until_empty",
+                    default=u"Give the date and time the crons resume at.",
+                )
+        if error is None:
+            return until
+        self.notify(
+            _(
+                u"message_bulk_paused_until_invalid",
+                default=u"Paused until: ${reason}",
+                mapping={u"reason": helpers.translated(error)},
+            ),
+            u"warning",
+        )
+        return None
+
+    def set_pause(self, crons, until):
+        """Pause ``crons`` until ``until``, or resume them (None).
+
+        Either decides when the cron's code runs next, so the rule of
+        "Activate" applies (``may_run``); one save, as for "Activate", so
+        the queue and the audit trail ("paused"/"resumed") follow.
+        """
+        crons = self.may_run(crons)
+        for cron in crons:
+            cron.paused_until = pause.edited(cron.paused_until, until)
+        self.crontab.save()
+        mapping = {u"count": len(crons)}
+        if until is None:
+            message = _(
+                u"message_crons_resumed",
+                default=u"Crons resumed: ${count}.",
+                mapping=mapping,
+            )
+        else:
+            message = _(
+                u"message_crons_paused",
+                default=u"Crons paused: ${count}.",
+                mapping=mapping,
+            )
+        return self.redirect(self.list_url, message)
+
     def run(self, crons):
         queued = 0
         for cron in self.may_run(crons):
@@ -278,5 +358,7 @@ BUTTONS = {
     u"form.button.activate": _(u"button_activate", default=u"Activate"),
     u"form.button.deactivate": _(u"button_deactivate", default=u"Deactivate"),
     u"form.button.run": _(u"button_run_now", default=u"Run now"),
+    u"form.button.pause": _(u"button_pause_until", default=u"Pause until…"),
+    u"form.button.resume": _(u"button_resume", default=u"Resume"),
     u"form.button.delete": _(u"button_delete", default=u"Delete"),
 }
