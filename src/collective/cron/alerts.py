@@ -95,8 +95,8 @@ def _notrun_before(cron):
     return len(logs) >= 2 and logs[-2].status == NOTRUN
 
 
-def payload(site, cron, log, kind, alert):
-    """The alert as plain JSON-ready data (the webhook body, the mail)."""
+def _about(site, cron, kind):
+    """What every alert about a cron starts with: the event, site and cron."""
     return {
         "event": kind,
         "site": "/".join(site.getPhysicalPath()),
@@ -106,12 +106,22 @@ def payload(site, cron, log, kind, alert):
             "name": cron.name,
             "title": cron.description or cron.name,
         },
-        "status": log.status_name,
-        "failures": alert["failures"],
-        "date": log.date.isoformat() if log.date is not None else None,
-        "messages": [as_text(message) for message in log.messages],
-        "instance": instance_id(),
     }
+
+
+def payload(site, cron, log, kind, alert):
+    """The alert as plain JSON-ready data (the webhook body, the mail)."""
+    data = _about(site, cron, kind)
+    data.update(
+        {
+            "status": log.status_name,
+            "failures": alert["failures"],
+            "date": log.date.isoformat() if log.date is not None else None,
+            "messages": [as_text(message) for message in log.messages],
+            "instance": instance_id(),
+        }
+    )
+    return data
 
 
 def on_finished(event):
@@ -199,24 +209,21 @@ def on_overdue(event):
         site, cron = event.object, event.cron
         state = get_state(site, cron.uid)
         seconds = int((event.now - clock.as_utc(event.started)).total_seconds())
-        data = {
-            "event": "overdue",
-            "site": "/".join(site.getPhysicalPath()),
-            "site_url": site.absolute_url(),
-            "cron": {
-                "uid": cron.uid,
-                "name": cron.name,
-                "title": cron.description or cron.name,
-            },
-            "status": "RUNNING",
-            "failures": int((getattr(state, "alert", None) or {}).get("failures", 0)),
-            "date": clock.to_iso(event.now),
-            "messages": [
-                u"Running for %d s, longer than its timeout of %d s"
-                % (seconds, cron.timeout)
-            ],
-            "instance": instance_id(),
-        }
+        data = _about(site, cron, "overdue")
+        data.update(
+            {
+                "status": "RUNNING",
+                "failures": int(
+                    (getattr(state, "alert", None) or {}).get("failures", 0)
+                ),
+                "date": clock.to_iso(event.now),
+                "messages": [
+                    u"Running for %d s, longer than its timeout of %d s"
+                    % (seconds, cron.timeout)
+                ],
+                "instance": instance_id(),
+            }
+        )
         _deliver(site, config, data)
     except ConflictError:
         raise
